@@ -1,0 +1,142 @@
+package org.dataexport.job;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.mapreduce.Job;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetUtils;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.util.SerializableConfiguration;
+import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.request.ExportRequest;
+import org.dataexport.job.request.Format;
+import org.dataexport.job.request.Mode;
+import org.dataexport.job.storage.ExportFileSystems;
+import org.dataexport.job.storage.StorageSettings;
+import org.dataexport.job.write.FileLayout;
+import org.dataexport.job.write.PartitionWriters;
+import org.dataexport.job.write.RollingJsonLinesWriter;
+import org.dataexport.job.write.RollingParquetWriter;
+import org.dataexport.job.write.SingleFileMerge;
+import org.dataexport.job.write.StagedOutput;
+import org.dataexport.job.write.WrittenFile;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Runs one export on a SparkSession: reads the dataset, has every task write its partition through a
+ * rolling writer into a staging directory, and commits the files under their final names in data
+ * order. The same code runs in the launcher's JVM (local mode) and as a spark-submit application.
+ */
+public final class ExportJob {
+    private final SparkSession spark;
+    private final DatasetCatalog datasets;
+
+    public ExportJob(SparkSession spark, DatasetCatalog datasets) {
+        this.spark = spark;
+        this.datasets = datasets;
+    }
+
+    /** Runs the export; any failure comes out as an {@link ExportFailure} with its status. */
+    public ExportResult run(ExportRequest request) {
+        String exportId = UUID.randomUUID().toString();
+        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // The Spark UI shows this; it names the destination, never the credentials.
+        context.setJobGroup("export-" + exportId, "export " + request.format().apiName() + " to " + request.destinationUri(), true);
+        try {
+            Dataset<Row> data = datasets.read(spark, request.dataset());
+            Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage());
+            Path destination = new Path(request.destinationUri());
+            try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
+                StagedOutput output = StagedOutput.begin(fs, fs.makeQualified(destination), exportId);
+                try {
+                    return write(data, request, conf, fs, output);
+                } catch (RuntimeException | IOException | Error e) {
+                    output.abort();
+                    throw e;
+                } finally {
+                    output.release();
+                }
+            }
+        } catch (Throwable e) {
+            ExportFailure failure = Failures.classify(e);
+            throw new ExportFailure(failure.status(), failure.type(), Failures.redact(failure.getMessage(), request.secrets()));
+        } finally {
+            context.clearJobGroup();
+        }
+    }
+
+    private ExportResult write(Dataset<Row> data, ExportRequest request, Configuration conf, FileSystem fs, StagedOutput output)
+            throws IOException {
+        FileLayout layout = new FileLayout(request.rowGroupSizeBytes(), request.maxRowGroupsPerFile(), request.targetFileSizeBytes());
+        Path staging = output.staging();
+        List<WrittenFile> files;
+        Configuration writeConf = request.format() == Format.PARQUET ? parquetWriteConf(conf, data, request) : conf;
+        Broadcast<SerializableConfiguration> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .broadcast(new SerializableConfiguration(writeConf));
+        try {
+            if (request.format() == Format.PARQUET) {
+                files = ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD()
+                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout), false)
+                        .collect();
+            } else {
+                files = data.toJSON().javaRDD()
+                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout), false)
+                        .collect();
+            }
+        } finally {
+            shared.destroy();
+        }
+        files = new ArrayList<>(files);
+        files.sort(WrittenFile.DATA_ORDER);
+
+        if (files.isEmpty()) {
+            files = List.of(writeEmptyFile(request.format(), writeConf, fs, layout, new Path(staging, "empty")));
+        }
+        if (request.mode() == Mode.SINGLE_FILE && files.size() > 1) {
+            Path merged = new Path(staging, "single" + request.format().extension());
+            files = List.of(request.format() == Format.PARQUET
+                    ? SingleFileMerge.parquet(fs, files, merged, request.rowGroupSizeBytes())
+                    : SingleFileMerge.jsonLines(fs, files, merged));
+        }
+
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            names.add(StagedOutput.partName(i, request.format().extension()));
+        }
+        ExportResult result = ExportResult.of(request.path(), request.mode().apiName(), names, files);
+        output.commit(files, request.format().extension(), ResponseJson.exportResult(result, true).toPrettyString());
+        return result;
+    }
+
+    /** Spark's own Parquet write settings (codec, timestamp type, legacy format, schema), plus the row-group size. */
+    private Configuration parquetWriteConf(Configuration conf, Dataset<Row> data, ExportRequest request) throws IOException {
+        SQLConf sqlConf = ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf();
+        Job job = Job.getInstance(conf);
+        ParquetUtils.prepareWrite(sqlConf, job, data.schema(),
+                new ParquetOptions(scala.collection.immutable.Map$.MODULE$.<String, String>empty(), sqlConf));
+        Configuration writeConf = job.getConfiguration();
+        writeConf.setLong("parquet.block.size", request.rowGroupSizeBytes());
+        return writeConf;
+    }
+
+    private static WrittenFile writeEmptyFile(Format format, Configuration conf, FileSystem fs, FileLayout layout, Path path) throws IOException {
+        if (format == Format.PARQUET) {
+            try (RollingParquetWriter writer = new RollingParquetWriter(conf, fs, layout, 0, sequence -> path)) {
+                return writer.finishEmpty().get(0);
+            }
+        }
+        try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, 0, sequence -> path)) {
+            return writer.finishEmpty().get(0);
+        }
+    }
+}

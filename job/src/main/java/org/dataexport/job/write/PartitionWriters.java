@@ -1,0 +1,70 @@
+package org.dataexport.job.write;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.util.SerializableConfiguration;
+import org.dataexport.job.Failures;
+import org.dataexport.job.storage.ExportFileSystems;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The task side of an export: each task writes its partition into the staging directory through a
+ * rolling writer and returns the files it wrote. File names carry the task attempt, so a retried or
+ * speculative attempt never collides with another; only the files the driver receives are committed.
+ */
+public final class PartitionWriters {
+    private PartitionWriters() {
+    }
+
+    public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> parquet(
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout) {
+        return (partition, rows) -> {
+            Configuration hadoopConf = conf.value().value();
+            return inTask(hadoopConf, staging, partition, ".parquet", (fs, paths) -> {
+                try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, partition, paths)) {
+                    while (rows.hasNext()) {
+                        writer.write(rows.next());
+                    }
+                    return writer.finish();
+                }
+            });
+        };
+    }
+
+    public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout) {
+        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", (fs, paths) -> {
+            try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, partition, paths)) {
+                while (lines.hasNext()) {
+                    writer.write(lines.next());
+                }
+                return writer.finish();
+            }
+        });
+    }
+
+    private interface PartitionWrite {
+        List<WrittenFile> write(FileSystem fs, java.util.function.IntFunction<Path> paths) throws IOException;
+    }
+
+    private static Iterator<WrittenFile> inTask(Configuration conf, String staging, int partition, String extension, PartitionWrite write) {
+        Path dir = new Path(staging);
+        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        try (FileSystem fs = ExportFileSystems.open(dir, conf)) {
+            return write.write(fs, sequence -> new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension)))
+                    .iterator();
+        } catch (IOException | RuntimeException e) {
+            // Classified here, where the cause is at hand: AWS SDK exceptions do not survive Spark's
+            // task-failure serialization, the ExportFailure does.
+            throw Failures.classify(e);
+        }
+    }
+}

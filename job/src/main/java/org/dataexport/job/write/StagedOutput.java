@@ -1,0 +1,142 @@
+package org.dataexport.job.write;
+
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.dataexport.job.ExportFailure;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The all-or-nothing side of an export. Tasks write under {@code <destination>/_temporary/<export id>/};
+ * only when every file is written are they renamed, in data order, to {@code part-00000<ext>}, ...,
+ * and a {@code _SUCCESS} marker is written last. A failure removes what this export created and
+ * nothing else: the destination was empty when it began, and no other export of this process may
+ * write there meanwhile.
+ */
+public final class StagedOutput {
+    public static final String SUCCESS_MARKER = "_SUCCESS";
+    private static final String STAGING_ROOT = "_temporary";
+    private static final Set<String> DESTINATIONS_IN_USE = ConcurrentHashMap.newKeySet();
+
+    private final FileSystem fs;
+    private final Path destination;
+    private final Path staging;
+    private final boolean destinationExisted;
+    private final List<Path> committed = new ArrayList<>();
+
+    private StagedOutput(FileSystem fs, Path destination, Path staging, boolean destinationExisted) {
+        this.fs = fs;
+        this.destination = destination;
+        this.staging = staging;
+        this.destinationExisted = destinationExisted;
+    }
+
+    /** Claims the destination: 409 if it holds anything or another export of this process writes there. */
+    public static StagedOutput begin(FileSystem fs, Path destination, String exportId) throws IOException {
+        String key = fs.makeQualified(destination).toString();
+        if (!DESTINATIONS_IN_USE.add(key)) {
+            throw ExportFailure.destinationNotEmpty(destination.toString(), "is being written by another export");
+        }
+        try {
+            boolean existed = checkEmpty(fs, destination);
+            Path staging = new Path(new Path(destination, STAGING_ROOT), exportId);
+            if (!fs.mkdirs(staging)) {
+                throw new IOException("could not create the staging directory " + staging);
+            }
+            return new StagedOutput(fs, destination, staging, existed);
+        } catch (IOException | RuntimeException e) {
+            DESTINATIONS_IN_USE.remove(key);
+            throw e;
+        }
+    }
+
+    private static boolean checkEmpty(FileSystem fs, Path destination) throws IOException {
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(destination);
+        } catch (java.io.FileNotFoundException e) {
+            return false;
+        }
+        if (!status.isDirectory()) {
+            throw ExportFailure.destinationNotEmpty(destination.toString(), "is a file");
+        }
+        RemoteIterator<FileStatus> entries = fs.listStatusIterator(destination);
+        if (entries.hasNext()) {
+            throw ExportFailure.destinationNotEmpty(destination.toString(), "already holds files (" + entries.next().getPath().getName() + ", ...)");
+        }
+        return true;
+    }
+
+    public Path staging() {
+        return staging;
+    }
+
+    public static String partName(int index, String extension) {
+        return String.format("part-%05d%s", index, extension);
+    }
+
+    /** Moves the staged files, already in data order, to their final names and writes the marker. */
+    public List<String> commit(List<WrittenFile> filesInDataOrder, String extension, String successMarker) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (WrittenFile file : filesInDataOrder) {
+            String name = partName(names.size(), extension);
+            Path target = new Path(destination, name);
+            if (!fs.rename(new Path(file.path()), target)) {
+                throw new IOException("could not move " + file.path() + " to " + target);
+            }
+            committed.add(target);
+            names.add(name);
+        }
+        fs.delete(new Path(destination, STAGING_ROOT), true);
+        Path marker = new Path(destination, SUCCESS_MARKER);
+        try (OutputStream out = fs.create(marker, false)) {
+            committed.add(marker);
+            out.write(successMarker.getBytes(StandardCharsets.UTF_8));
+        }
+        return names;
+    }
+
+    /** Removes everything this export created; best effort, as the export has already failed. */
+    public void abort() {
+        for (Path path : committed) {
+            deleteQuietly(path, false);
+        }
+        deleteQuietly(staging, true);
+        Path stagingRoot = new Path(destination, STAGING_ROOT);
+        if (isEmptyDirectory(stagingRoot)) {
+            deleteQuietly(stagingRoot, true);
+        }
+        if (!destinationExisted && isEmptyDirectory(destination)) {
+            deleteQuietly(destination, true);
+        }
+    }
+
+    /** Lets the next export to this destination begin. */
+    public void release() {
+        DESTINATIONS_IN_USE.remove(fs.makeQualified(destination).toString());
+    }
+
+    private boolean isEmptyDirectory(Path path) {
+        try {
+            return fs.getFileStatus(path).isDirectory() && !fs.listStatusIterator(path).hasNext();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void deleteQuietly(Path path, boolean recursive) {
+        try {
+            fs.delete(path, recursive);
+        } catch (IOException | RuntimeException e) {
+            // Nothing more can be done; the caller reports the export's own failure.
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.dataexport.launcher;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/**
+ * Checks bearer tokens in constant time: every configured token is compared, by SHA-256 digest (so
+ * the length of a token does not show either), whatever matches first.
+ */
+final class BearerTokens {
+    private final List<byte[]> digests;
+
+    BearerTokens(List<String> tokens) {
+        this.digests = tokens.stream().map(BearerTokens::digest).toList();
+    }
+
+    /** True when the Authorization header carries one of the configured tokens. */
+    boolean accepts(String authorizationHeader) {
+        if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        byte[] presented = digest(authorizationHeader.substring(7).trim());
+        boolean accepted = false;
+        for (byte[] digest : digests) {
+            accepted |= MessageDigest.isEqual(digest, presented);
+        }
+        return accepted;
+    }
+
+    private static byte[] digest(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

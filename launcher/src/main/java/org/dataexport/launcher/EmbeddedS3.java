@@ -1,0 +1,78 @@
+package org.dataexport.launcher;
+
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+
+import java.net.URI;
+import java.util.Properties;
+
+/**
+ * An in-process S3 server (S3Proxy over an in-memory jclouds store) bound to loopback: the embedded
+ * default destination, and the S3 of the test suite.
+ */
+public final class EmbeddedS3 implements AutoCloseable {
+    private final S3Proxy proxy;
+    private final BlobStoreContext context;
+    private final String host;
+
+    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, String host) {
+        this.proxy = proxy;
+        this.context = context;
+        this.host = host;
+    }
+
+    /** Starts the server; port 0 picks a free one. */
+    public static EmbeddedS3 start(String host, int port, String accessKey, String secretKey, String... buckets) throws Exception {
+        Properties properties = new Properties();
+        BlobStoreContext context = ContextBuilder.newBuilder("transient").overrides(properties).build(BlobStoreContext.class);
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(context.getBlobStore())
+                .endpoint(URI.create("http://" + host + ":" + port))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+                .ignoreUnknownHeaders(true)
+                .build();
+        proxy.start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!"STARTED".equals(proxy.getState())) {
+            if (System.nanoTime() > deadline || "FAILED".equals(proxy.getState())) {
+                context.close();
+                throw new IllegalStateException("S3Proxy did not start on " + host + ":" + port + " (state " + proxy.getState() + ")");
+            }
+            Thread.sleep(10);
+        }
+        EmbeddedS3 s3 = new EmbeddedS3(proxy, context, host);
+        for (String bucket : buckets) {
+            s3.createBucket(bucket);
+        }
+        return s3;
+    }
+
+    public void createBucket(String bucket) {
+        context.getBlobStore().createContainerInLocation(null, bucket);
+    }
+
+    public BlobStore blobStore() {
+        return context.getBlobStore();
+    }
+
+    public String endpoint() {
+        return "http://" + host + ":" + proxy.getPort();
+    }
+
+    public int port() {
+        return proxy.getPort();
+    }
+
+    /** S3Proxy's Jetty threads are not daemons: without this the JVM never exits. */
+    @Override
+    public void close() throws Exception {
+        try {
+            proxy.stop();
+        } finally {
+            context.close();
+        }
+    }
+}

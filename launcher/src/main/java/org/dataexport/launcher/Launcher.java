@@ -1,0 +1,110 @@
+package org.dataexport.launcher;
+
+import org.apache.spark.sql.SparkSession;
+import org.dataexport.job.ExportJob;
+import org.dataexport.job.data.DatasetCatalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The launcher process: the optional embedded S3 server, one warm SparkSession and the REST server.
+ * {@code bin/launcher [--embedded-s3] [--config conf/launcher.properties]}.
+ */
+public final class Launcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+
+    private final EmbeddedS3 embeddedS3;
+    private final ExportServer server;
+
+    private Launcher(EmbeddedS3 embeddedS3, ExportServer server) {
+        this.embeddedS3 = embeddedS3;
+        this.server = server;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path configFile = Path.of("conf/launcher.properties");
+        boolean embedded = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--embedded-s3" -> embedded = true;
+                case "--config" -> configFile = Path.of(args[++i]);
+                default -> {
+                    System.err.println("usage: launcher [--embedded-s3] [--config conf/launcher.properties]");
+                    System.exit(2);
+                }
+            }
+        }
+        LauncherConfig config = LauncherConfig.load(configFile, System.getenv(), embedded);
+        SparkSession spark = SparkSession.builder().config(sparkDefaults(config.sparkDefaultsFile())).getOrCreate();
+        Launcher launcher = start(config, spark);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            launcher.close();
+            spark.stop();
+        }, "launcher-shutdown"));
+    }
+
+    /** Starts the embedded S3 server (when configured) and the REST server on an existing session. */
+    public static Launcher start(LauncherConfig config, SparkSession spark) throws Exception {
+        EmbeddedS3 s3 = null;
+        if (config.embeddedS3() != null) {
+            LauncherConfig.EmbeddedS3Settings settings = config.embeddedS3();
+            s3 = EmbeddedS3.start(settings.host(), settings.port(), settings.accessKey(), settings.secretKey(), settings.bucket());
+            LOG.info("embedded S3 server at {} with bucket {}", s3.endpoint(), settings.bucket());
+        }
+        try {
+            DatasetCatalog datasets = Files.exists(config.datasetsFile()) ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN;
+            ExportServer server = new ExportServer(config, new LocalExports(new ExportJob(spark, datasets), config.maxRunningExports()));
+            LOG.info("export API listening on http://{}:{}", config.host(), server.port());
+            return new Launcher(s3, server);
+        } catch (Exception | Error e) {
+            if (s3 != null) {
+                s3.close();
+            }
+            throw e;
+        }
+    }
+
+    /** spark-defaults.conf: "key value" lines, as Spark's own file; master defaults to local[*]. */
+    static Map<String, Object> sparkDefaults(Path file) throws IOException {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("spark.master", "local[*]");
+        settings.put("spark.app.name", "data-export-launcher");
+        if (Files.exists(file)) {
+            for (String line : Files.readAllLines(file)) {
+                String trimmed = line.trim();
+                if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                    continue;
+                }
+                String[] parts = trimmed.split("\\s+", 2);
+                settings.put(parts[0], parts.length > 1 ? parts[1].trim() : "");
+            }
+        }
+        return settings;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public EmbeddedS3 embeddedS3() {
+        return embeddedS3;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        if (embeddedS3 != null) {
+            try {
+                embeddedS3.close();
+            } catch (Exception e) {
+                LOG.warn("embedded S3 server did not stop cleanly: {}", e.getClass().getName());
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.dataexport.launcher;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The launcher's settings, from {@code conf/launcher.properties}; bearer tokens may also come from the
+ * environment variable {@code EXPORT_API_TOKENS} (comma-separated), which keeps them out of files.
+ */
+public record LauncherConfig(
+        String host,
+        int port,
+        long maxBodyBytes,
+        List<String> tokens,
+        int maxRunningExports,
+        Path datasetsFile,
+        Path sparkDefaultsFile,
+        EmbeddedS3Settings embeddedS3) {
+
+    public static final String TOKENS_ENV = "EXPORT_API_TOKENS";
+
+    /** The in-process S3 server; null in {@link LauncherConfig#embeddedS3()} when it is off. */
+    public record EmbeddedS3Settings(String host, int port, String accessKey, String secretKey, String bucket) {
+        @Override
+        public String toString() {
+            return "EmbeddedS3Settings[host=" + host + ", port=" + port + ", bucket=" + bucket + ", credentials=<redacted>]";
+        }
+    }
+
+    public LauncherConfig {
+        tokens = List.copyOf(tokens);
+        if (tokens.isEmpty()) {
+            throw new IllegalArgumentException("no API tokens: set auth.tokens in conf/launcher.properties or "
+                    + TOKENS_ENV + " in the environment (comma-separated)");
+        }
+        if (maxRunningExports < 1) {
+            throw new IllegalArgumentException("exports.max_running must be at least 1");
+        }
+    }
+
+    public static LauncherConfig load(Path file, Map<String, String> environment, boolean forceEmbeddedS3) throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        Path confDir = file.toAbsolutePath().getParent();
+        String tokenList = environment.getOrDefault(TOKENS_ENV, properties.getProperty("auth.tokens", ""));
+        List<String> tokens = Arrays.stream(tokenList.split(",")).map(String::trim).filter(token -> !token.isEmpty()).toList();
+        EmbeddedS3Settings embedded = null;
+        if (forceEmbeddedS3 || Boolean.parseBoolean(properties.getProperty("embedded_s3.enabled", "false"))) {
+            embedded = new EmbeddedS3Settings(
+                    properties.getProperty("embedded_s3.host", "127.0.0.1"),
+                    Integer.parseInt(properties.getProperty("embedded_s3.port", "8080")),
+                    properties.getProperty("embedded_s3.access_key", "accesskey"),
+                    properties.getProperty("embedded_s3.secret_key", "secretkey"),
+                    properties.getProperty("embedded_s3.bucket", "my_bucket"));
+        }
+        return new LauncherConfig(
+                properties.getProperty("server.host", "127.0.0.1"),
+                Integer.parseInt(properties.getProperty("server.port", "7070")),
+                Long.parseLong(properties.getProperty("server.max_body_bytes", "1048576")),
+                tokens,
+                Integer.parseInt(properties.getProperty("exports.max_running", "2")),
+                confDir.resolve(properties.getProperty("datasets.file", "datasets.properties")),
+                confDir.resolve(properties.getProperty("spark.defaults_file", "spark-defaults.conf")),
+                embedded);
+    }
+
+    @Override
+    public String toString() {
+        return "LauncherConfig[host=" + host + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + ", tokens=" + tokens.size()
+                + ", maxRunningExports=" + maxRunningExports + ", datasetsFile=" + datasetsFile
+                + ", sparkDefaultsFile=" + sparkDefaultsFile + ", embeddedS3=" + embeddedS3 + "]";
+    }
+}
