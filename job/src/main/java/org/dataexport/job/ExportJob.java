@@ -4,6 +4,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.Job;
+import org.apache.spark.SparkJobInfo;
+import org.apache.spark.SparkStageInfo;
+import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -31,6 +34,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one export on a SparkSession: reads the dataset, has every task write its partition through a
@@ -49,9 +53,10 @@ public final class ExportJob {
     /** Runs the export; any failure comes out as an {@link ExportFailure} with its status. */
     public ExportResult run(ExportRequest request) {
         String exportId = UUID.randomUUID().toString();
+        String jobGroup = "export-" + exportId;
         JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // The Spark UI shows this; it names the destination, never the credentials.
-        context.setJobGroup("export-" + exportId, "export " + request.format().apiName() + " to " + request.destinationUri(), true);
+        context.setJobGroup(jobGroup, "export " + request.format().apiName() + " to " + request.destinationUri(), true);
         try {
             Dataset<Row> data = datasets.read(spark, request.dataset());
             Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage());
@@ -60,7 +65,10 @@ public final class ExportJob {
                 StagedOutput output = StagedOutput.begin(fs, fs.makeQualified(destination), exportId);
                 try {
                     return write(data, request, conf, fs, output);
-                } catch (RuntimeException | IOException | Error e) {
+                } catch (Throwable e) {
+                    // Spark fails a job at its first failed task while the others may still be writing:
+                    // stop them before removing what they wrote.
+                    stopTasks(context, jobGroup);
                     output.abort();
                     throw e;
                 } finally {
@@ -116,6 +124,36 @@ public final class ExportJob {
         ExportResult result = ExportResult.of(request.path(), request.mode().apiName(), names, files);
         output.commit(files, request.format().extension(), ResponseJson.exportResult(result, true).toPrettyString());
         return result;
+    }
+
+    private static void stopTasks(JavaSparkContext context, String jobGroup) {
+        context.cancelJobGroup(jobGroup);
+        SparkStatusTracker status = context.sc().statusTracker();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && hasRunningTasks(status, jobGroup)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static boolean hasRunningTasks(SparkStatusTracker status, String jobGroup) {
+        for (int jobId : status.getJobIdsForGroup(jobGroup)) {
+            SparkJobInfo job = status.getJobInfo(jobId).getOrElse(() -> null);
+            if (job == null) {
+                continue;
+            }
+            for (int stageId : job.stageIds()) {
+                SparkStageInfo stage = status.getStageInfo(stageId).getOrElse(() -> null);
+                if (stage != null && stage.numActiveTasks() > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Spark's own Parquet write settings (codec, timestamp type, legacy format, schema), plus the row-group size. */

@@ -27,11 +27,12 @@ public final class Failures {
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof AwsServiceException refusal) {
+                // A refused HEAD request has no body and so no error code: name the status instead.
                 String code = refusal.awsErrorDetails() != null && refusal.awsErrorDetails().errorCode() != null
-                        ? refusal.awsErrorDetails().errorCode() : "HTTP" + refusal.statusCode();
+                        ? refusal.awsErrorDetails().errorCode() : codeForStatus(refusal.statusCode());
                 String message = refusal.awsErrorDetails() != null ? refusal.awsErrorDetails().errorMessage() : null;
                 return new ExportFailure(502, "StorageError", "the storage refused the request: " + code
-                        + " (HTTP " + refusal.statusCode() + ")" + (message == null ? "" : ": " + firstLine(message)), failure);
+                        + " (HTTP " + refusal.statusCode() + ")" + (message == null || message.equals(code) ? "" : ": " + firstLine(message)), failure);
             }
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -47,6 +48,17 @@ public final class Failures {
         Throwable root = rootCause(failure);
         return new ExportFailure(500, "ExportFailed", "the export failed: " + root.getClass().getSimpleName()
                 + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage())), failure);
+    }
+
+    private static String codeForStatus(int status) {
+        return switch (status) {
+            case 400 -> "BadRequest";
+            case 301, 307 -> "PermanentRedirect";
+            case 403 -> "AccessDenied";
+            case 404 -> "NotFound";
+            case 503 -> "ServiceUnavailable";
+            default -> "HTTP" + status;
+        };
     }
 
     /** Replaces every occurrence of a secret with a placeholder. */

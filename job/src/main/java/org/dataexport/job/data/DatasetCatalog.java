@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * <pre>
  * default = lineitem
  * lineitem.type = tpch              # generated: table, scale_factor, partitions
- * orders.type = parquet             # parquet | csv | json | orc, with path and option.* reader options
+ * orders.type = parquet             # parquet | csv | json | orc: path, optional schema (DDL), option.* reader options
  * orders.path = hdfs://nn/warehouse/orders
  * sales.type = table                # a Spark catalog table
  * sales.table = analytics.sales
@@ -102,6 +102,9 @@ public final class DatasetCatalog {
             case "table" -> spark.table(definition.require("table"));
             default -> {
                 DataFrameReader reader = spark.read().format(definition.type());
+                if (settings.containsKey("schema")) {
+                    reader.schema(settings.get("schema"));
+                }
                 settings.forEach((key, value) -> {
                     if (key.startsWith("option.")) {
                         reader.option(key.substring("option.".length()), value);

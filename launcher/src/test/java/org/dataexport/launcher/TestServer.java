@@ -1,0 +1,169 @@
+package org.dataexport.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every test of this module shares, started once per test JVM: one SparkSession, one S3 server
+ * (S3Proxy over HTTP) and one launcher serving the REST API over HTTP.
+ */
+public final class TestServer {
+    public static final String TOKEN = "test-token-6f1c2a";
+    public static final String ACCESS_KEY = "AKIATESTACCESSKEY01";
+    public static final String SECRET_KEY = "test-secret-key-9b8e7d6c5a";
+    public static final String BUCKET = "my_bucket";
+    public static final String OTHER_BUCKET = "exports";
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private static TestServer instance;
+
+    public final SparkSession spark;
+    public final Launcher launcher;
+    public final EmbeddedS3 s3;
+    public final Path workDir;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TestServer(SparkSession spark, Launcher launcher, Path workDir) {
+        this.spark = spark;
+        this.launcher = launcher;
+        this.s3 = launcher.embeddedS3();
+        this.workDir = workDir;
+    }
+
+    public static synchronized TestServer get() {
+        if (instance == null) {
+            try {
+                instance = start();
+            } catch (Exception e) {
+                throw new IllegalStateException("test server did not start", e);
+            }
+        }
+        return instance;
+    }
+
+    private static TestServer start() throws Exception {
+        Path workDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "test-work-");
+        Path conf = workDir.resolve("conf");
+        Files.createDirectories(conf);
+        Path emptyCsv = workDir.resolve("empty.csv");
+        Files.writeString(emptyCsv, "id,name\n");
+        Path brokenCsv = workDir.resolve("broken.csv");
+        Files.writeString(brokenCsv, "id,amount\n1,10\n2,not-a-number\n");
+        Files.writeString(conf.resolve("datasets.properties"), String.join("\n",
+                "default=lineitem",
+                "lineitem.type=tpch", "lineitem.table=lineitem", "lineitem.scale_factor=0.01", "lineitem.partitions=2",
+                "orders.type=tpch", "orders.table=orders", "orders.scale_factor=0.01", "orders.partitions=3",
+                "empty.type=csv", "empty.path=" + emptyCsv.toUri(), "empty.option.header=true",
+                "broken.type=csv", "broken.path=" + brokenCsv.toUri(), "broken.option.header=true",
+                "broken.option.mode=FAILFAST", "broken.schema=id INT, amount INT", ""));
+        Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
+                "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
+                "auth.tokens=" + TOKEN, "exports.max_running=4",
+                "embedded_s3.enabled=true", "embedded_s3.port=0",
+                "embedded_s3.access_key=" + ACCESS_KEY, "embedded_s3.secret_key=" + SECRET_KEY,
+                "embedded_s3.bucket=" + BUCKET, ""));
+        LauncherConfig config = LauncherConfig.load(conf.resolve("launcher.properties"), Map.of(), false);
+        SparkSession spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("data-export-tests")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.hadoop.fs.s3a.retry.limit", "1")
+                .config("spark.hadoop.fs.s3a.retry.interval", "100ms")
+                .config("spark.hadoop.fs.s3a.attempts.maximum", "1")
+                .getOrCreate();
+        Launcher launcher = Launcher.start(config, spark);
+        launcher.embeddedS3().createBucket(OTHER_BUCKET);
+        TestServer server = new TestServer(spark, launcher, workDir);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            launcher.close();
+            spark.stop();
+        }));
+        return server;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + launcher.port();
+    }
+
+    public Response post(String body) {
+        return post(body, Map.of("Authorization", "Bearer " + TOKEN, "Content-Type", "application/json"));
+    }
+
+    public Response post(String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + "/v2/data/export"))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    public Response get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+    }
+
+    private Response send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Response(response.statusCode(), response.body(), response.headers().map());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The example request of the API page, aimed at this suite's S3 server and the given prefix. */
+    public ObjectNode s3Request(String prefix) {
+        try {
+            ObjectNode request = (ObjectNode) JSON.readTree(Files.readString(Path.of("../conf/example-request.json")));
+            ((com.fasterxml.jackson.databind.node.ArrayNode) request.with("export_paths").withArray("paths")).removeAll().add(prefix);
+            ObjectNode storage = request.with("export_paths").with("storage_config");
+            storage.with("credentials").put("access_key", ACCESS_KEY).put("secret_key", SECRET_KEY);
+            storage.with("options").put("endpoint", s3.endpoint());
+            return request;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A request to a local directory with the contract's defaults. */
+    public ObjectNode localRequest(Path directory) {
+        ObjectNode request = JSON.createObjectNode();
+        request.with("export_paths").putArray("paths").add(directory.toString());
+        return request;
+    }
+
+    public Path newLocalDestination(String name) throws IOException {
+        Path parent = Files.createTempDirectory(workDir, "out-");
+        return parent.resolve(name);
+    }
+
+    /** Every line the suite has logged so far. */
+    public String log() throws IOException {
+        Path log = Path.of("target/test-logs/all.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    public record Response(int status, String body, Map<String, List<String>> headers) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new IllegalStateException("not JSON: " + body, e);
+            }
+        }
+    }
+}
