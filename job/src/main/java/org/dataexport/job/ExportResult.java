@@ -21,7 +21,8 @@ public record ExportResult(
         long averageUncompressedRowGroupSize,
         List<FileStats> fileStats) {
 
-    public record FileStats(String file, long rows, long rowGroups, long bytes, long uncompressedBytes) {
+    /** @param inputPartition the input partition (Spark task) that wrote the file */
+    public record FileStats(String file, long rows, long rowGroups, long bytes, long uncompressedBytes, int inputPartition) {
     }
 
     public ExportResult {
@@ -39,7 +40,8 @@ public record ExportResult(
             rows += file.rows();
             rowGroups += file.rowGroups();
             uncompressed += file.uncompressedBytes();
-            stats.add(new FileStats(names.get(i), file.rows(), file.rowGroups(), file.fileBytes(), file.uncompressedBytes()));
+            stats.add(new FileStats(names.get(i), file.rows(), file.rowGroups(), file.fileBytes(), file.uncompressedBytes(),
+                    file.partition()));
         }
         return new ExportResult(names, outputPrefix, mode, rows, rowGroups, uncompressed,
                 rowGroups == 0 ? 0 : uncompressed / rowGroups, stats);

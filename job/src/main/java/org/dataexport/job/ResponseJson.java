@@ -57,6 +57,7 @@ public final class ResponseJson {
                 entry.put("num_row_groups", file.rowGroups());
                 entry.put("file_size_bytes", file.bytes());
                 entry.put("uncompressed_byte_size", file.uncompressedBytes());
+                entry.put("input_partition", file.inputPartition());
             }
         }
         return node;

@@ -68,7 +68,10 @@ public final class TestServer {
                 "orders.type=tpch", "orders.table=orders", "orders.scale_factor=0.01", "orders.partitions=3",
                 "empty.type=csv", "empty.path=" + emptyCsv.toUri(), "empty.option.header=true",
                 "broken.type=csv", "broken.path=" + brokenCsv.toUri(), "broken.option.header=true",
-                "broken.option.mode=FAILFAST", "broken.schema=id INT, amount INT", ""));
+                "broken.option.mode=FAILFAST", "broken.schema=id INT, amount INT",
+                "numbers.type=table", "numbers.table=numbers",
+                "ordered.type=table", "ordered.table=ordered",
+                "skewed.type=table", "skewed.table=skewed", ""));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
                 "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
                 "auth.tokens=" + TOKEN, "exports.max_running=4",
@@ -87,6 +90,7 @@ public final class TestServer {
                 .config("spark.hadoop.fs.s3a.retry.interval", "100ms")
                 .config("spark.hadoop.fs.s3a.attempts.maximum", "1")
                 .getOrCreate();
+        registerShapes(spark);
         Launcher launcher = Launcher.start(config, spark);
         launcher.embeddedS3().createBucket(OTHER_BUCKET);
         TestServer server = new TestServer(spark, launcher, workDir);
@@ -95,6 +99,29 @@ public final class TestServer {
             spark.stop();
         }));
         return server;
+    }
+
+    /**
+     * The data shapes of the layout tests, as temporary views the "table" datasets read: narrow
+     * numeric rows that barely compress; the same in one partition (order must be kept); and a skewed
+     * input whose first partition holds 95% of the rows.
+     */
+    private static void registerShapes(SparkSession spark) {
+        String[] numericColumns = {"id", "xxhash64(id) AS hash", "CAST(id % 1000 AS INT) AS bucket", "rand(7) AS score"};
+        spark.range(0, 400_000, 1, 4).selectExpr(numericColumns).createOrReplaceTempView("numbers");
+        spark.range(0, 200_000, 1, 1).selectExpr(numericColumns).createOrReplaceTempView("ordered");
+        spark.range(0, 380_000, 1, 1)
+                .union(spark.range(380_000, 400_000, 1, 3))
+                .selectExpr("id", "concat('customer-', id % 5000) AS name", "xxhash64(id) AS hash")
+                .createOrReplaceTempView("skewed");
+    }
+
+    public org.dataexport.job.data.DatasetCatalog datasets() {
+        try {
+            return org.dataexport.job.data.DatasetCatalog.load(workDir.resolve("conf/datasets.properties"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public String baseUrl() {

@@ -3,19 +3,15 @@ package org.dataexport.job.write;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.CodecFactory;
-import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetOutputFormat;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
-import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
@@ -31,16 +27,19 @@ import java.util.function.IntFunction;
  * Writes Spark rows to Parquet files, closing row groups and rolling files itself, as Iceberg's and
  * Hudi's writers do: parquet-java's ParquetWriter can neither count row groups nor roll by size
  * (PARQUET-17). The encoding is Spark's own {@link ParquetWriteSupport}, configured on the driver by
- * Spark's ParquetUtils.prepareWrite, so the files are exactly what {@code df.write.parquet} would
- * encode.
+ * Spark's ParquetUtils.prepareWrite, so the files are what {@code df.write.parquet} would encode.
  *
- * <p>Sizes are checked every so many rows, adaptively as parquet-java does: halfway, by the average
- * row size so far, to the row count that would reach the limit. A row group closes when its buffered
- * size reaches the row-group size or the room left in the file under the size target.
+ * <p>A row group closes when its size <em>as written</em> would reach the row-group size, or the room
+ * left in the file under the size target. parquet-java's own measure (finished pages compressed, open
+ * pages uncompressed) overstates the written size several times over for small groups, whose data
+ * sits in open pages; so open bytes are scaled by the compression they are seen to get: first
+ * measured on a sample (the task's first rows, encoded once more into a discarded group), then on
+ * every group written. Sizes are checked every so many rows, adaptively as parquet-java does.
  */
 public final class RollingParquetWriter implements AutoCloseable {
     private static final long MIN_ROWS_BETWEEN_CHECKS = 100;
     private static final long MAX_ROWS_BETWEEN_CHECKS = 10_000;
+    private static final long MAX_SAMPLE_BYTES = 8L << 20;
     // A file within this fraction of the size target is closed instead of getting a thin row group.
     private static final double TARGET_SLACK = 0.05;
 
@@ -49,10 +48,18 @@ public final class RollingParquetWriter implements AutoCloseable {
     private final FileLayout layout;
     private final IntFunction<Path> pathForSequence;
     private final int partition;
-    private final CompressionCodecName codec;
     private final ParquetProperties properties;
     private final CodecFactory codecFactory;
+    private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final List<WrittenFile> written = new ArrayList<>();
+
+    // Written size over buffered size of open-page bytes: measured, 1.0 until then.
+    private double openBytesRatio = 1.0;
+    // The sample: the task's first rows, copied, while they are encoded into a discarded group.
+    private List<InternalRow> sample = new ArrayList<>();
+    private RowGroupBuffer sampleGroup;
+    private long sampleTarget;
+    private boolean resampled;
 
     // The open file, or null between files.
     private Path path;
@@ -60,13 +67,9 @@ public final class RollingParquetWriter implements AutoCloseable {
     private WriteSupport<InternalRow> writeSupport;
     private MessageType schema;
     private Map<String, String> extraMetadata;
-    private ColumnChunkPageWriteStore pageStore;
-    private ColumnWriteStore columnStore;
-    private RecordConsumer recordConsumer;
-    private long rowsInGroup;
+    private RowGroupBuffer group;
     private long nextSizeCheck;
     private int rowGroupsInFile;
-    private long rowsInFile;
 
     public RollingParquetWriter(Configuration conf, FileSystem fs, FileLayout layout, int partition, IntFunction<Path> pathForSequence) {
         this.conf = conf;
@@ -74,7 +77,6 @@ public final class RollingParquetWriter implements AutoCloseable {
         this.layout = layout;
         this.partition = partition;
         this.pathForSequence = pathForSequence;
-        this.codec = ParquetOutputFormat.getCompression(conf);
         this.properties = ParquetProperties.builder()
                 .withPageSize(ParquetOutputFormat.getPageSize(conf))
                 .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
@@ -83,22 +85,28 @@ public final class RollingParquetWriter implements AutoCloseable {
                 .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf))
                 .build();
         this.codecFactory = new CodecFactory(conf, properties.getPageSizeThreshold());
+        this.compressor = codecFactory.getCompressor(ParquetOutputFormat.getCompression(conf));
     }
 
     public void write(InternalRow row) throws IOException {
+        if (sample != null) {
+            addToSample(row);
+            return;
+        }
         if (fileWriter == null) {
             openFile();
         }
-        writeSupport.write(row);
-        rowsInGroup++;
-        rowsInFile++;
-        if (rowsInGroup >= nextSizeCheck) {
+        group.write(row);
+        if (group.rows() >= nextSizeCheck) {
             checkSize();
         }
     }
 
     /** Closes the open file, if any, and returns every file written, in order. */
     public List<WrittenFile> finish() throws IOException {
+        if (sample != null) {
+            endSample();
+        }
         if (fileWriter != null) {
             closeFile();
         }
@@ -107,25 +115,90 @@ public final class RollingParquetWriter implements AutoCloseable {
 
     /** Writes one file holding the schema and no rows: the output of an empty dataset. */
     public List<WrittenFile> finishEmpty() throws IOException {
+        if (sample != null) {
+            endSample();
+        }
         if (fileWriter == null && written.isEmpty()) {
             openFile();
         }
         return finish();
     }
 
-    private void checkSize() throws IOException {
-        long buffered = columnStore.getBufferedSize();
-        long limit = rowGroupLimit();
-        double rowSize = (double) buffered / rowsInGroup;
-        if (buffered + 2 * rowSize >= limit) {
-            flushRowGroup();
-            if (fileIsFull()) {
-                closeFile();
+    private void addToSample(InternalRow row) throws IOException {
+        if (sampleGroup == null) {
+            sampleGroup = newSampleGroup();
+            sampleTarget = Math.min(layout.rowGroupSizeBytes(), MAX_SAMPLE_BYTES);
+        }
+        sampleGroup.write(row);
+        sample.add(row.copy());
+        if (sampleGroup.rows() % MIN_ROWS_BETWEEN_CHECKS != 0 || sampleGroup.bufferedSize() < sampleTarget) {
+            return;
+        }
+        adoptRatio(measure(sampleGroup));
+        // Fixed costs such as dictionaries weigh less in a larger group: when the group will buffer
+        // much more than the sample did, measure again on a sample of about the group's size.
+        long groupBuffered = (long) Math.min(layout.rowGroupSizeBytes() / openBytesRatio, MAX_SAMPLE_BYTES);
+        if (!resampled && groupBuffered > sampleTarget * 1.2) {
+            resampled = true;
+            sampleTarget = groupBuffered;
+            sampleGroup = newSampleGroup();
+            for (InternalRow copy : sample) {
+                sampleGroup.write(copy);
             }
             return;
         }
-        long rowsToLimit = (long) ((limit - buffered) / Math.max(rowSize, 1.0));
-        nextSizeCheck = rowsInGroup + Math.min(Math.max(rowsToLimit / 2, MIN_ROWS_BETWEEN_CHECKS), MAX_ROWS_BETWEEN_CHECKS);
+        sampleGroup = null;
+        endSample();
+    }
+
+    private RowGroupBuffer newSampleGroup() {
+        WriteSupport<InternalRow> sampleSupport = new ParquetWriteSupport();
+        return new RowGroupBuffer(sampleSupport.init(conf).getSchema(), sampleSupport, properties, compressor);
+    }
+
+    /** The ratio the group's open bytes get when written (into a file that keeps nothing). */
+    private double measure(RowGroupBuffer buffer) throws IOException {
+        try (ParquetFileWriter counter = new ParquetFileWriter(new CountingOutputFile(), buffer.schema(),
+                ParquetFileWriter.Mode.CREATE, layout.rowGroupSizeBytes(), 0, null, properties)) {
+            counter.start();
+            return buffer.flushTo(counter);
+        }
+    }
+
+    /** Ends the sample (measuring it if it was not yet) and writes its rows for real. */
+    private void endSample() throws IOException {
+        if (sampleGroup != null) {
+            adoptRatio(measure(sampleGroup));
+            sampleGroup = null;
+        }
+        List<InternalRow> rows = sample;
+        sample = null;
+        for (InternalRow row : rows) {
+            write(row);
+        }
+    }
+
+    private void adoptRatio(double measured) {
+        if (!Double.isNaN(measured) && measured > 0) {
+            openBytesRatio = measured;
+        }
+    }
+
+    private void checkSize() throws IOException {
+        long estimate = group.estimatedWrittenSize(openBytesRatio);
+        long limit = rowGroupLimit();
+        double rowSize = Math.max((double) estimate / group.rows(), 1.0);
+        if (estimate + rowSize >= limit) {
+            flushRowGroup();
+            if (fileIsFull()) {
+                closeFile();
+            } else {
+                startRowGroup();
+            }
+            return;
+        }
+        long rowsToLimit = (long) ((limit - estimate) / rowSize);
+        nextSizeCheck = group.rows() + Math.min(Math.max(rowsToLimit / 2, MIN_ROWS_BETWEEN_CHECKS), MAX_ROWS_BETWEEN_CHECKS);
     }
 
     private long rowGroupLimit() throws IOException {
@@ -154,38 +227,27 @@ public final class RollingParquetWriter implements AutoCloseable {
                 layout.rowGroupSizeBytes(), 0, null, properties);
         fileWriter.start();
         rowGroupsInFile = 0;
-        rowsInFile = 0;
         startRowGroup();
     }
 
     private void startRowGroup() {
-        pageStore = new ColumnChunkPageWriteStore(codecFactory.getCompressor(codec), schema, properties.getAllocator(),
-                properties.getColumnIndexTruncateLength(), properties.getPageWriteChecksumEnabled());
-        columnStore = properties.newColumnWriteStore(schema, pageStore, pageStore);
-        recordConsumer = new ColumnIOFactory(false).getColumnIO(schema).getRecordWriter(columnStore);
-        writeSupport.prepareForWrite(recordConsumer);
-        rowsInGroup = 0;
+        group = new RowGroupBuffer(schema, writeSupport, properties, compressor);
         nextSizeCheck = MIN_ROWS_BETWEEN_CHECKS;
     }
 
     private void flushRowGroup() throws IOException {
-        recordConsumer.flush();
-        if (rowsInGroup > 0) {
-            fileWriter.startBlock(rowsInGroup);
-            columnStore.flush();
-            pageStore.flushToFileWriter(fileWriter);
-            fileWriter.endBlock();
+        boolean hasRows = group.rows() > 0;
+        adoptRatio(group.flushTo(fileWriter));
+        group = null;
+        if (hasRows) {
             rowGroupsInFile++;
         }
-        columnStore.close();
-        pageStore.close();
-        startRowGroup();
     }
 
     private void closeFile() throws IOException {
-        flushRowGroup();
-        columnStore.close();
-        pageStore.close();
+        if (group != null) {
+            flushRowGroup();
+        }
         Map<String, String> metadata = new HashMap<>(extraMetadata);
         if (writeSupport.getName() != null) {
             metadata.put(ParquetWriter.OBJECT_MODEL_NAME_PROP, writeSupport.getName());
@@ -211,16 +273,18 @@ public final class RollingParquetWriter implements AutoCloseable {
     /** Abandons the open file after a failure; the caller removes the staging directory. */
     @Override
     public void close() throws IOException {
-        if (fileWriter != null) {
-            ParquetFileWriter abandoned = fileWriter;
-            fileWriter = null;
-            try {
-                columnStore.close();
-                pageStore.close();
-            } finally {
+        try {
+            if (group != null) {
+                group.release();
+                group = null;
+            }
+            if (fileWriter != null) {
+                ParquetFileWriter abandoned = fileWriter;
+                fileWriter = null;
                 abandoned.close();
             }
+        } finally {
+            codecFactory.release();
         }
-        codecFactory.release();
     }
 }
