@@ -1,74 +1,114 @@
 package org.dataexport.job;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.executor.ExecutorMetrics;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.status.api.v1.ExecutorSummary;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.request.ExportRequest;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The job as a Spark application:
- * {@code spark-submit --class org.dataexport.job.Main data-export-job.jar --request request.json
+ * {@code spark-submit --class org.dataexport.job.Main data-export-job-VERSION-spark.jar --request request.json
  * [--result result.json] [--datasets datasets.properties]}. It reads the same request JSON the REST
- * API takes and prints (and optionally writes) the same response envelope; the exit code is 0 on
- * success and 1 on failure.
+ * API takes and prints (and optionally writes) the same response envelope, failures included; the
+ * exit code is 0 on success and 1 on a failed export. The files may be local paths or Hadoop URIs
+ * (the launcher's cluster mode exchanges them through a directory the driver can reach).
  */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) throws IOException {
-        Path requestFile = null;
-        Path resultFile = null;
-        Path datasetsFile = null;
-        for (int i = 0; i < args.length; i++) {
+        String requestFile = null;
+        String resultFile = null;
+        String datasetsFile = null;
+        for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : null;
+            if (value == null) {
+                usage(args[i] + " needs a value");
+            }
             switch (args[i]) {
-                case "--request" -> requestFile = Path.of(value);
-                case "--result" -> resultFile = Path.of(value);
-                case "--datasets" -> datasetsFile = Path.of(value);
+                case "--request" -> requestFile = value;
+                case "--result" -> resultFile = value;
+                case "--datasets" -> datasetsFile = value;
                 default -> usage("unknown argument " + args[i]);
             }
-            i++;
         }
         if (requestFile == null) {
             usage("--request is required");
         }
-        ObjectNode envelope = run(Files.readString(requestFile), datasetsFile);
+        ObjectNode envelope = run(requestFile, datasetsFile);
         String json = envelope.toPrettyString();
         System.out.println(json);
         if (resultFile != null) {
-            Files.writeString(resultFile, json, StandardCharsets.UTF_8);
+            write(resultFile, json);
         }
         System.exit(envelope.get("success").asBoolean() ? 0 : 1);
     }
 
-    static ObjectNode run(String requestJson, Path datasetsFile) {
+    static ObjectNode run(String requestFile, String datasetsFile) {
         long started = System.nanoTime();
         try (MemoryWatch memory = MemoryWatch.start()) {
-            ExportRequest request = ExportRequest.fromJson(requestJson);
-            DatasetCatalog datasets = datasetsFile == null ? DatasetCatalog.BUILT_IN : DatasetCatalog.load(datasetsFile);
+            ExportRequest request = ExportRequest.fromJson(read(requestFile));
+            DatasetCatalog datasets = datasetsFile == null ? DatasetCatalog.BUILT_IN : DatasetCatalog.load(read(datasetsFile));
             SparkSession spark = SparkSession.builder().appName("data-export").getOrCreate();
             ExportResult result = new ExportJob(spark, datasets).run(request);
             ResponseJson.Metrics metrics = request.includeMetrics()
-                    ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, memory.peakBytes()) : null;
+                    ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
+                    : null;
             return ResponseJson.success(result, request.includeFileStats(), metrics);
-        } catch (ExportFailure failure) {
-            return ResponseJson.failure(failure.status(), failure.type(), failure.getMessage());
         } catch (IOException | RuntimeException e) {
             ExportFailure failure = Failures.classify(e);
             return ResponseJson.failure(failure.status(), failure.type(), failure.getMessage());
         }
     }
 
+    /**
+     * The highest peak resident memory any executor reported (Spark's executor metrics; needs
+     * spark.executor.processTreeMetrics.enabled), 0 when none did.
+     */
+    static long executorsPeakRss(SparkSession spark) {
+        long peak = 0;
+        scala.collection.Iterator<ExecutorSummary> executors = spark.sparkContext().statusStore().executorList(false).iterator();
+        while (executors.hasNext()) {
+            scala.Option<ExecutorMetrics> metrics = executors.next().peakMemoryMetrics();
+            if (metrics.isDefined()) {
+                peak = Math.max(peak, metrics.get().getMetricValue("ProcessTreeJVMRSSMemory"));
+            }
+        }
+        return peak;
+    }
+
+    private static String read(String file) throws IOException {
+        Path path = new Path(file);
+        try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration()); InputStream in = fs.open(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void write(String file, String content) throws IOException {
+        Path path = new Path(file);
+        try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
+            fs.setWriteChecksum(false);
+            try (OutputStream out = fs.create(path, true)) {
+                out.write(content.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: spark-submit --class " + Main.class.getName()
-                + " data-export-job.jar --request request.json [--result result.json] [--datasets datasets.properties]");
+                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties]");
         System.exit(2);
     }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.Semaphore;
 
 /**
  * The REST layer: {@code POST /v2/data/export} and {@code GET /healthz}. Every answer, errors included,
@@ -23,13 +24,17 @@ public final class ExportServer implements AutoCloseable {
 
     private final Javalin app;
     private final BearerTokens tokens;
-    private final LocalExports exports;
+    private final Exports exports;
     private final long maxBodyBytes;
+    private final Semaphore running;
+    private final int maxRunning;
 
-    ExportServer(LauncherConfig config, LocalExports exports) {
+    ExportServer(LauncherConfig config, Exports exports) {
         this.tokens = new BearerTokens(config.tokens());
         this.exports = exports;
         this.maxBodyBytes = config.maxBodyBytes();
+        this.maxRunning = config.maxRunningExports();
+        this.running = new Semaphore(maxRunning);
         this.app = Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
             javalin.http.prefer405over404 = true;
@@ -69,11 +74,24 @@ public final class ExportServer implements AutoCloseable {
             respond(ctx, ResponseJson.failure(413, "PayloadTooLarge", "the request body exceeds " + maxBodyBytes + " bytes"));
             return;
         }
-        ExportRequest request = ExportRequest.fromJson(new String(body, StandardCharsets.UTF_8));
-        ObjectNode response = exports.run(request, accepted);
-        LOG.info("export to {} done: {} files, {} rows in {} ms", request.destinationUri(),
-                response.at("/data/export_result/files").size(), response.at("/data/export_result/total_row_count").asLong(),
-                (System.nanoTime() - accepted) / 1_000_000);
+        String json = new String(body, StandardCharsets.UTF_8);
+        ExportRequest request = ExportRequest.fromJson(json);
+        // A request beyond the limit is answered at once rather than queued where the caller cannot see it.
+        if (!running.tryAcquire()) {
+            throw new ExportFailure(429, "TooManyExports", "the server is already running its limit of "
+                    + maxRunning + " exports; retry later");
+        }
+        ObjectNode response;
+        try {
+            response = exports.run(request, json, accepted);
+        } finally {
+            running.release();
+        }
+        if (response.get("success").asBoolean()) {
+            LOG.info("export to {}: {} files, {} rows in {} ms", request.destinationUri(),
+                    response.at("/data/export_result/files").size(), response.at("/data/export_result/total_row_count").asLong(),
+                    (System.nanoTime() - accepted) / 1_000_000);
+        }
         respond(ctx, response);
     }
 

@@ -41,15 +41,20 @@ public final class Launcher implements AutoCloseable {
             }
         }
         LauncherConfig config = LauncherConfig.load(configFile, System.getenv(), embedded);
-        SparkSession spark = SparkSession.builder().config(sparkDefaults(config.sparkDefaultsFile())).getOrCreate();
+        // Local mode keeps one session warm for every request; cluster mode needs none here.
+        SparkSession spark = config.cluster() == null
+                ? SparkSession.builder().config(sparkDefaults(config.sparkDefaultsFile())).getOrCreate()
+                : null;
         Launcher launcher = start(config, spark);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             launcher.close();
-            spark.stop();
+            if (spark != null) {
+                spark.stop();
+            }
         }, "launcher-shutdown"));
     }
 
-    /** Starts the embedded S3 server (when configured) and the REST server on an existing session. */
+    /** Starts the embedded S3 server (when configured) and the REST server; the session is for local mode (null for cluster). */
     public static Launcher start(LauncherConfig config, SparkSession spark) throws Exception {
         EmbeddedS3 s3 = null;
         if (config.embeddedS3() != null) {
@@ -58,8 +63,11 @@ public final class Launcher implements AutoCloseable {
             LOG.info("embedded S3 server at {} with bucket {}", s3.endpoint(), settings.bucket());
         }
         try {
-            DatasetCatalog datasets = Files.exists(config.datasetsFile()) ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN;
-            ExportServer server = new ExportServer(config, new LocalExports(new ExportJob(spark, datasets), config.maxRunningExports()));
+            Exports exports = config.cluster() == null
+                    ? new LocalExports(new ExportJob(spark, Files.exists(config.datasetsFile())
+                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN))
+                    : new ClusterExports(config.cluster(), Files.exists(config.datasetsFile()) ? Files.readString(config.datasetsFile()) : null);
+            ExportServer server = new ExportServer(config, exports);
             LOG.info("export API listening on http://{}:{}", config.host(), server.port());
             return new Launcher(s3, server);
         } catch (Exception | Error e) {

@@ -22,7 +22,8 @@ public record LauncherConfig(
         int maxRunningExports,
         Path datasetsFile,
         Path sparkDefaultsFile,
-        EmbeddedS3Settings embeddedS3) {
+        EmbeddedS3Settings embeddedS3,
+        ClusterSettings cluster) {
 
     public static final String TOKENS_ENV = "EXPORT_API_TOKENS";
 
@@ -31,6 +32,23 @@ public record LauncherConfig(
         @Override
         public String toString() {
             return "EmbeddedS3Settings[host=" + host + ", port=" + port + ", bucket=" + bucket + ", credentials=<redacted>]";
+        }
+    }
+
+    /**
+     * The cluster submitter; null in {@link LauncherConfig#cluster()} for local mode.
+     *
+     * @param exchangeDir where request and result records pass between the launcher and the job: a
+     *                    local path or Hadoop URI that the driver can reach too
+     * @param sparkConf   extra --conf settings for every submission
+     */
+    public record ClusterSettings(Path sparkHome, String master, String deployMode, Path jobJar, String exchangeDir,
+                                  long timeoutSeconds, Map<String, String> sparkConf) {
+        public ClusterSettings {
+            if (!deployMode.equals("client") && !deployMode.equals("cluster")) {
+                throw new IllegalArgumentException("cluster.deploy_mode must be client or cluster (got " + deployMode + ")");
+            }
+            sparkConf = Map.copyOf(sparkConf);
         }
     }
 
@@ -62,6 +80,26 @@ public record LauncherConfig(
                     properties.getProperty("embedded_s3.secret_key", "secretkey"),
                     properties.getProperty("embedded_s3.bucket", "my_bucket"));
         }
+        ClusterSettings cluster = null;
+        String submitter = properties.getProperty("submitter", "local");
+        if (submitter.equals("cluster")) {
+            Map<String, String> sparkConf = new java.util.TreeMap<>();
+            for (String key : properties.stringPropertyNames()) {
+                if (key.startsWith("cluster.conf.")) {
+                    sparkConf.put(key.substring("cluster.conf.".length()), properties.getProperty(key));
+                }
+            }
+            cluster = new ClusterSettings(
+                    confDir.resolve(required(properties, "cluster.spark_home")),
+                    required(properties, "cluster.master"),
+                    properties.getProperty("cluster.deploy_mode", "client"),
+                    confDir.resolve(properties.getProperty("cluster.job_jar", "../job/target/data-export-job-0.1.0-SNAPSHOT-spark.jar")),
+                    properties.getProperty("cluster.exchange_dir", confDir.resolve("../target/exchange").normalize().toString()),
+                    Long.parseLong(properties.getProperty("cluster.timeout_seconds", "3600")),
+                    sparkConf);
+        } else if (!submitter.equals("local")) {
+            throw new IllegalArgumentException("submitter must be local or cluster (got " + submitter + ")");
+        }
         return new LauncherConfig(
                 properties.getProperty("server.host", "127.0.0.1"),
                 Integer.parseInt(properties.getProperty("server.port", "7070")),
@@ -70,13 +108,22 @@ public record LauncherConfig(
                 Integer.parseInt(properties.getProperty("exports.max_running", "2")),
                 confDir.resolve(properties.getProperty("datasets.file", "datasets.properties")),
                 confDir.resolve(properties.getProperty("spark.defaults_file", "spark-defaults.conf")),
-                embedded);
+                embedded,
+                cluster);
+    }
+
+    private static String required(Properties properties, String key) {
+        String value = properties.getProperty(key, "").trim();
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(key + " is required with submitter=cluster");
+        }
+        return value;
     }
 
     @Override
     public String toString() {
         return "LauncherConfig[host=" + host + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + ", tokens=" + tokens.size()
                 + ", maxRunningExports=" + maxRunningExports + ", datasetsFile=" + datasetsFile
-                + ", sparkDefaultsFile=" + sparkDefaultsFile + ", embeddedS3=" + embeddedS3 + "]";
+                + ", sparkDefaultsFile=" + sparkDefaultsFile + ", embeddedS3=" + embeddedS3 + ", cluster=" + cluster + "]";
     }
 }

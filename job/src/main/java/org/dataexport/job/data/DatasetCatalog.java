@@ -45,8 +45,14 @@ public final class DatasetCatalog {
     }
 
     public static DatasetCatalog load(Path file) throws IOException {
+        return load(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    /** Parses the contents of a datasets.properties file. */
+    public static DatasetCatalog load(String contents) throws IOException {
+        String file = "datasets.properties";
         Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (Reader reader = new java.io.StringReader(contents)) {
             properties.load(reader);
         }
         Map<String, Map<String, String>> settings = new TreeMap<>();

@@ -1,0 +1,164 @@
+package org.dataexport.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.spark.launcher.SparkAppHandle;
+import org.apache.spark.launcher.SparkLauncher;
+import org.dataexport.job.ExportFailure;
+import org.dataexport.job.ResponseJson;
+import org.dataexport.job.request.ExportRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Submits each export to a Spark cluster (standalone, YARN or Kubernetes) with SparkLauncher and the
+ * job jar. The request and the result pass through an exchange directory the driver can reach: the
+ * request file (it holds the request's credentials) is readable by its owner only and removed when
+ * the job ends, and the arguments name only paths, so no secret reaches a command line or the Spark
+ * UI. The result comes from the record the job writes, never from the handle's first final state
+ * (SparkAppHandle reports FINISHED before FAILED).
+ */
+final class ClusterExports implements Exports {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterExports.class);
+    private static final long RESULT_GRACE_MILLIS = 30_000;
+    private static final String OPEN_JAVA_NET = "--add-opens=java.base/java.net=ALL-UNNAMED";
+
+    private final LauncherConfig.ClusterSettings settings;
+    private final String datasetsProperties;
+
+    /** @param datasetsProperties the launcher's datasets.properties, handed to every job; null for the job's built-in default */
+    ClusterExports(LauncherConfig.ClusterSettings settings, String datasetsProperties) {
+        this.settings = settings;
+        this.datasetsProperties = datasetsProperties;
+    }
+
+    @Override
+    public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos) {
+        String id = UUID.randomUUID().toString();
+        Path exchange = new Path(settings.exchangeDir(), id);
+        try (FileSystem fs = FileSystem.newInstance(exchange.toUri(), new Configuration())) {
+            fs.setWriteChecksum(false);
+            try {
+                Path requestFile = writePrivate(fs, new Path(exchange, "request.json"), requestJson);
+                Path datasetsFile = datasetsProperties == null ? null
+                        : writePrivate(fs, new Path(exchange, "datasets.properties"), datasetsProperties);
+                Path resultFile = fs.makeQualified(new Path(exchange, "result.json"));
+                SparkAppHandle.State finalState = submitAndWait(id, requestFile, datasetsFile, resultFile);
+                ObjectNode envelope = readResult(fs, resultFile, finalState, id);
+                if (request.includeMetrics() && envelope.get("success").asBoolean()) {
+                    ((ObjectNode) envelope.at("/data/metrics")).put("elapsed_time", (System.nanoTime() - acceptedNanos) / 1e9);
+                }
+                return envelope;
+            } finally {
+                fs.delete(exchange, true);
+            }
+        } catch (IOException e) {
+            throw new ExportFailure(500, "SubmissionFailed", "could not submit the export to the cluster: " + e.getMessage(), e);
+        }
+    }
+
+    private SparkAppHandle.State submitAndWait(String id, Path requestFile, Path datasetsFile, Path resultFile) throws IOException {
+        File log = Files.createTempFile("data-export-submit-" + id, ".log").toFile();
+        SparkLauncher launcher = new SparkLauncher(Map.of("SPARK_SCALA_VERSION", "2.13"))
+                .setSparkHome(settings.sparkHome().toString())
+                .setMaster(settings.master())
+                .setDeployMode(settings.deployMode())
+                .setAppName("data-export-" + id)
+                .setAppResource(settings.jobJar().toAbsolutePath().toString())
+                .setMainClass("org.dataexport.job.Main")
+                .addAppArgs("--request", requestFile.toString(), "--result", resultFile.toString())
+                // Peak resident memory of the driver and executors, for rss_peak_bytes.
+                .setConf("spark.executor.processTreeMetrics.enabled", "true")
+                .setConf("spark.executor.metrics.pollingInterval", "200ms")
+                .setConf("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
+                // Standalone cluster mode: spark-submit returns at once unless told to wait for the driver.
+                .setConf("spark.standalone.submit.waitAppCompletion", "true")
+                .redirectError(log)
+                .redirectOutput(log);
+        if (datasetsFile != null) {
+            launcher.addAppArgs("--datasets", datasetsFile.toString());
+        }
+        settings.sparkConf().forEach(launcher::setConf);
+        // Buckets named like my_bucket need java.net opened (PathStyleBucketS3AFileSystem); a standalone
+        // cluster-mode driver gets neither Spark's module options nor defaultJavaOptions, only extraJavaOptions.
+        for (String key : new String[] {"spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"}) {
+            launcher.setConf(key, (OPEN_JAVA_NET + " " + settings.sparkConf().getOrDefault(key, "")).trim());
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        SparkAppHandle handle = launcher.startApplication(new SparkAppHandle.Listener() {
+            @Override
+            public void stateChanged(SparkAppHandle changed) {
+                if (changed.getState().isFinal()) {
+                    done.countDown();
+                }
+            }
+
+            @Override
+            public void infoChanged(SparkAppHandle changed) {
+            }
+        });
+        try {
+            if (!done.await(settings.timeoutSeconds(), TimeUnit.SECONDS)) {
+                handle.kill();
+                throw new ExportFailure(504, "ClusterTimeout", "the cluster job did not finish within "
+                        + settings.timeoutSeconds() + " s and was killed");
+            }
+        } catch (InterruptedException e) {
+            handle.kill();
+            Thread.currentThread().interrupt();
+            throw new ExportFailure(500, "Interrupted", "the launcher was interrupted while the cluster job ran");
+        }
+        LOG.info("cluster job data-export-{} ended {} (spark-submit output: {})", id, handle.getState(), log);
+        return handle.getState();
+    }
+
+    /** The job's own envelope; the handle's state only explains a missing one. */
+    private static ObjectNode readResult(FileSystem fs, Path resultFile, SparkAppHandle.State state, String id) throws IOException {
+        long deadline = System.currentTimeMillis() + RESULT_GRACE_MILLIS;
+        while (true) {
+            try (InputStream in = fs.open(resultFile)) {
+                JsonNode envelope = ResponseJson.MAPPER.readTree(in);
+                if (envelope instanceof ObjectNode object && envelope.has("code")) {
+                    return object;
+                }
+            } catch (FileNotFoundException e) {
+                // In cluster deploy mode the handle may end before the driver has written the record.
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new ExportFailure(500, "ClusterJobFailed", "the cluster job data-export-" + id + " ended " + state
+                        + " without writing a result; see the launcher log for its spark-submit output");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the job's result", e);
+            }
+        }
+    }
+
+    private static Path writePrivate(FileSystem fs, Path path, String content) throws IOException {
+        try (OutputStream out = fs.create(path, new FsPermission((short) 0600), false, 1 << 16,
+                fs.getDefaultReplication(path), fs.getDefaultBlockSize(path), null)) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+        fs.setPermission(path, new FsPermission((short) 0600));
+        return fs.makeQualified(path);
+    }
+}
