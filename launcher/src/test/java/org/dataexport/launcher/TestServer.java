@@ -71,7 +71,8 @@ public final class TestServer {
                 "broken.option.mode=FAILFAST", "broken.schema=id INT, amount INT",
                 "numbers.type=table", "numbers.table=numbers",
                 "ordered.type=table", "ordered.table=ordered",
-                "skewed.type=table", "skewed.table=skewed", ""));
+                "skewed.type=table", "skewed.table=skewed",
+                "slow.type=table", "slow.table=slow", ""));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
                 "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
                 "auth.tokens=" + TOKEN, "exports.max_running=4",
@@ -114,6 +115,9 @@ public final class TestServer {
                 .union(spark.range(380_000, 400_000, 1, 3))
                 .selectExpr("id", "concat('customer-', id % 5000) AS name", "xxhash64(id) AS hash")
                 .createOrReplaceTempView("skewed");
+        // Two partitions of two rows, each row pausing 1 s: an export that runs for about 2 s.
+        spark.range(0, 4, 1, 2).selectExpr("id", "java_method('java.lang.Thread', 'sleep', 1000L) AS pause")
+                .createOrReplaceTempView("slow");
     }
 
     public org.dataexport.job.data.DatasetCatalog datasets() {
@@ -132,8 +136,17 @@ public final class TestServer {
         return post(body, Map.of("Authorization", "Bearer " + TOKEN, "Content-Type", "application/json"));
     }
 
+    /** Posts an export request with the suite's token to another launcher. */
+    public Response post(String launcherUrl, String body) {
+        return post(launcherUrl, body, Map.of("Authorization", "Bearer " + TOKEN, "Content-Type", "application/json"));
+    }
+
     public Response post(String body, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + "/v2/data/export"))
+        return post(baseUrl(), body, headers);
+    }
+
+    private Response post(String launcherUrl, String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(launcherUrl + "/v2/data/export"))
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(request::header);
         return send(request.build());
