@@ -15,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetUtils;
 import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.request.ExportRequest;
@@ -91,14 +92,15 @@ public final class ExportJob {
         Configuration writeConf = request.format() == Format.PARQUET ? parquetWriteConf(conf, data, request) : conf;
         Broadcast<SerializableConfiguration> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableConfiguration(writeConf));
+        LongAccumulator filesWritten = spark.sparkContext().longAccumulator(PartitionWriters.FILES_WRITTEN);
         try {
             if (request.format() == Format.PARQUET) {
                 files = ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout), false)
+                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, filesWritten), false)
                         .collect();
             } else {
                 files = data.toJSON().javaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout), false)
+                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, filesWritten), false)
                         .collect();
             }
         } finally {

@@ -31,7 +31,13 @@ public final class Main {
         String requestFile = null;
         String resultFile = null;
         String datasetsFile = null;
+        boolean progress = false;
         for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--progress")) {
+                progress = true;
+                i--;
+                continue;
+            }
             String value = i + 1 < args.length ? args[i + 1] : null;
             if (value == null) {
                 usage(args[i] + " needs a value");
@@ -46,7 +52,7 @@ public final class Main {
         if (requestFile == null) {
             usage("--request is required");
         }
-        ObjectNode envelope = run(requestFile, datasetsFile);
+        ObjectNode envelope = run(requestFile, datasetsFile, progress);
         String json = envelope.toPrettyString();
         System.out.println(json);
         if (resultFile != null) {
@@ -55,13 +61,20 @@ public final class Main {
         System.exit(envelope.get("success").asBoolean() ? 0 : 1);
     }
 
-    static ObjectNode run(String requestFile, String datasetsFile) {
+    static ObjectNode run(String requestFile, String datasetsFile, boolean progress) {
         long started = System.nanoTime();
         try (MemoryWatch memory = MemoryWatch.start()) {
             ExportRequest request = ExportRequest.fromJson(read(requestFile));
             DatasetCatalog datasets = datasetsFile == null ? DatasetCatalog.BUILT_IN : DatasetCatalog.load(read(datasetsFile));
             SparkSession spark = SparkSession.builder().appName("data-export").getOrCreate();
-            ExportResult result = new ExportJob(spark, datasets).run(request);
+            ExportResult result;
+            if (progress) {
+                try (ProgressReport report = new ProgressReport(spark.sparkContext(), System.err)) {
+                    result = new ExportJob(spark, datasets).run(request);
+                }
+            } else {
+                result = new ExportJob(spark, datasets).run(request);
+            }
             ResponseJson.Metrics metrics = request.includeMetrics()
                     ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
                     : null;
@@ -108,7 +121,7 @@ public final class Main {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: spark-submit --class " + Main.class.getName()
-                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties]");
+                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress]");
         System.exit(2);
     }
 }

@@ -7,6 +7,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.Failures;
 import org.dataexport.job.storage.ExportFileSystems;
@@ -24,11 +25,14 @@ public final class PartitionWriters {
     private PartitionWriters() {
     }
 
+    /** Counts the files tasks write, for progress reports and the Spark UI. */
+    public static final String FILES_WRITTEN = "files written";
+
     public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> parquet(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout) {
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten) {
         return (partition, rows) -> {
             Configuration hadoopConf = conf.value().value();
-            return inTask(hadoopConf, staging, partition, ".parquet", (fs, paths) -> {
+            return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, (fs, paths) -> {
                 try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, partition, paths)) {
                     while (rows.hasNext()) {
                         writer.write(rows.next());
@@ -40,8 +44,8 @@ public final class PartitionWriters {
     }
 
     public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout) {
-        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", (fs, paths) -> {
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten) {
+        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", filesWritten, (fs, paths) -> {
             try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, partition, paths)) {
                 while (lines.hasNext()) {
                     writer.write(lines.next());
@@ -55,12 +59,21 @@ public final class PartitionWriters {
         List<WrittenFile> write(FileSystem fs, java.util.function.IntFunction<Path> paths) throws IOException;
     }
 
-    private static Iterator<WrittenFile> inTask(Configuration conf, String staging, int partition, String extension, PartitionWrite write) {
+    private static Iterator<WrittenFile> inTask(Configuration conf, String staging, int partition, String extension,
+                                                LongAccumulator filesWritten, PartitionWrite write) {
         Path dir = new Path(staging);
-        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        TaskContext task = TaskContext.get();
+        long attempt = task == null ? 0 : task.taskAttemptId();
         try (FileSystem fs = ExportFileSystems.open(dir, conf)) {
-            return write.write(fs, sequence -> new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension)))
-                    .iterator();
+            List<WrittenFile> files = write.write(fs,
+                    sequence -> new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension)));
+            if (task != null) {
+                // Spark's UI and listeners show these as the task's output.
+                task.taskMetrics().outputMetrics().setRecordsWritten(files.stream().mapToLong(WrittenFile::rows).sum());
+                task.taskMetrics().outputMetrics().setBytesWritten(files.stream().mapToLong(WrittenFile::fileBytes).sum());
+            }
+            filesWritten.add(files.size());
+            return files.iterator();
         } catch (IOException | RuntimeException e) {
             // Classified here, where the cause is at hand: AWS SDK exceptions do not survive Spark's
             // task-failure serialization, the ExportFailure does.
