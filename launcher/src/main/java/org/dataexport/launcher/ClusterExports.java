@@ -124,7 +124,12 @@ final class ClusterExports implements Exports {
             Thread.currentThread().interrupt();
             throw new ExportFailure(500, "Interrupted", "the launcher was interrupted while the cluster job ran");
         }
-        LOG.info("cluster job data-export-{} ended {} (spark-submit output: {})", id, handle.getState(), log);
+        if (handle.getState() == SparkAppHandle.State.FINISHED) {
+            LOG.info("cluster job data-export-{} ended {}", id, handle.getState());
+            Files.deleteIfExists(log.toPath());
+        } else {
+            LOG.warn("cluster job data-export-{} ended {}; spark-submit output kept in {}", id, handle.getState(), log);
+        }
         return handle.getState();
     }
 

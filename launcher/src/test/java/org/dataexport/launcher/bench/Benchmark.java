@@ -29,7 +29,10 @@ import java.util.stream.Stream;
  * layout, and prints per case the wall time, rows/s, files, row groups and the worst deviation from
  * each target, read back from the footers with DuckDB. The same run times DuckDB's {@code COPY ... TO}
  * with the equivalent options and a plain Spark {@code df.write.parquet}, and prints the ratios.
- * Every time is the best of {@value #RUNS} runs in a warm JVM.
+ * Every time is the best of {@value #RUNS} runs in a warm JVM. Then {@link LauncherBenchmark} measures
+ * the launcher's overhead and local mode against a standalone cluster.
+ *
+ * <p>{@code bin/bench [scale_factor] [layouts|launcher|all]}
  */
 public final class Benchmark {
     private static final int RUNS = 3;
@@ -53,6 +56,7 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         double scaleFactor = args.length > 0 ? Double.parseDouble(args[0]) : 0.1;
+        String sections = args.length > 1 ? args[1] : "all";
         Path work = Path.of("target/bench").toAbsolutePath();
         SparkSession spark = SparkSession.builder().master("local[*]").appName("data-export-bench")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
@@ -64,7 +68,12 @@ public final class Benchmark {
                 TpchData.table(spark, "lineitem", scaleFactor, spark.sparkContext().defaultParallelism() * 2)
                         .write().mode("overwrite").parquet(source.toString());
             }
-            new Benchmark(spark, work, source).run(scaleFactor);
+            if (!sections.equals("launcher")) {
+                new Benchmark(spark, work, source).run(scaleFactor);
+            }
+            if (!sections.equals("layouts")) {
+                LauncherBenchmark.run(spark, work);
+            }
         } finally {
             spark.stop();
         }
