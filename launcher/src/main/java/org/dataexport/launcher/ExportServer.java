@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import org.dataexport.job.ExportFailure;
 import org.dataexport.job.ResponseJson;
 import org.dataexport.job.request.ExportRequest;
+import org.dataexport.job.request.InvalidRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,7 @@ public final class ExportServer implements AutoCloseable {
     private final Exports exports;
     private final long maxBodyBytes;
     private final Semaphore running;
+    private final java.util.List<String> allowedLocalRoots;
     private final int maxRunning;
 
     ExportServer(LauncherConfig config, Exports exports) {
@@ -35,6 +37,7 @@ public final class ExportServer implements AutoCloseable {
         this.maxBodyBytes = config.maxBodyBytes();
         this.maxRunning = config.maxRunningExports();
         this.running = new Semaphore(maxRunning);
+        this.allowedLocalRoots = config.allowedLocalRoots();
         this.app = Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
             javalin.http.prefer405over404 = true;
@@ -76,6 +79,7 @@ public final class ExportServer implements AutoCloseable {
         }
         String json = new String(body, StandardCharsets.UTF_8);
         ExportRequest request = ExportRequest.fromJson(json);
+        checkAllowedRoot(request);
         // A request beyond the limit is answered at once rather than queued where the caller cannot see it.
         if (!running.tryAcquire()) {
             throw new ExportFailure(429, "TooManyExports", "the server is already running its limit of "
@@ -93,6 +97,21 @@ public final class ExportServer implements AutoCloseable {
                     (System.nanoTime() - accepted) / 1_000_000);
         }
         respond(ctx, response);
+    }
+
+    /** Destinations on the engine's file system must lie under a configured root, when roots are configured. */
+    private void checkAllowedRoot(ExportRequest request) {
+        if (request.storage() != null || allowedLocalRoots.isEmpty()) {
+            return;
+        }
+        String destination = request.destinationUri();
+        for (String root : allowedLocalRoots) {
+            if (destination.startsWith(root + "/")) {
+                return;
+            }
+        }
+        throw new InvalidRequestException("export_paths.paths[0]", "must be a directory inside one of " + allowedLocalRoots
+                + " (this server's exports.allowed_local_roots), or an S3 destination with storage_config");
     }
 
     /** The body, or null when it is larger than allowed (whatever Content-Length claims). */

@@ -20,6 +20,7 @@ public record LauncherConfig(
         long maxBodyBytes,
         List<String> tokens,
         int maxRunningExports,
+        List<String> allowedLocalRoots,
         Path datasetsFile,
         Path sparkDefaultsFile,
         EmbeddedS3Settings embeddedS3,
@@ -54,6 +55,7 @@ public record LauncherConfig(
 
     public LauncherConfig {
         tokens = List.copyOf(tokens);
+        allowedLocalRoots = allowedLocalRoots.stream().map(root -> root.replaceAll("/+$", "")).toList();
         if (tokens.isEmpty()) {
             throw new IllegalArgumentException("no API tokens: set auth.tokens in conf/launcher.properties or "
                     + TOKENS_ENV + " in the environment (comma-separated)");
@@ -106,6 +108,8 @@ public record LauncherConfig(
                 Long.parseLong(properties.getProperty("server.max_body_bytes", "1048576")),
                 tokens,
                 Integer.parseInt(properties.getProperty("exports.max_running", "2")),
+                Arrays.stream(properties.getProperty("exports.allowed_local_roots", "").split(","))
+                        .map(String::trim).filter(root -> !root.isEmpty()).toList(),
                 confDir.resolve(properties.getProperty("datasets.file", "datasets.properties")),
                 confDir.resolve(properties.getProperty("spark.defaults_file", "spark-defaults.conf")),
                 embedded,
@@ -123,7 +127,8 @@ public record LauncherConfig(
     @Override
     public String toString() {
         return "LauncherConfig[host=" + host + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + ", tokens=" + tokens.size()
-                + ", maxRunningExports=" + maxRunningExports + ", datasetsFile=" + datasetsFile
+                + ", maxRunningExports=" + maxRunningExports + ", allowedLocalRoots=" + allowedLocalRoots
+                + ", datasetsFile=" + datasetsFile
                 + ", sparkDefaultsFile=" + sparkDefaultsFile + ", embeddedS3=" + embeddedS3 + ", cluster=" + cluster + "]";
     }
 }

@@ -95,6 +95,15 @@ class ErrorContractTest {
     }
 
     @Test
+    void localDestinationOutsideTheAllowedRootsIsRefused() {
+        TestServer.Response response = server.post(server.localRequest(java.nio.file.Path.of("/tmp/outside-the-roots")).toString());
+
+        assertEquals(400, response.status(), response.body());
+        assertTrue(response.json().at("/exception/message").asText().startsWith("export_paths.paths[0]"), response.body());
+        assertTrue(java.nio.file.Files.notExists(java.nio.file.Path.of("/tmp/outside-the-roots")));
+    }
+
+    @Test
     void duplicateFieldIsRefused() {
         TestServer.Response response = server.post("{\"format\": \"Parquet\", \"format\": \"Jsonl\"}");
 

@@ -75,7 +75,7 @@ public final class TestServer {
                 "slow.type=table", "slow.table=slow", ""));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
                 "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
-                "auth.tokens=" + TOKEN, "exports.max_running=4",
+                "auth.tokens=" + TOKEN, "exports.max_running=4", "exports.allowed_local_roots=" + workDir,
                 "embedded_s3.enabled=true", "embedded_s3.port=0",
                 "embedded_s3.access_key=" + ACCESS_KEY, "embedded_s3.secret_key=" + SECRET_KEY,
                 "embedded_s3.bucket=" + BUCKET, ""));
