@@ -119,12 +119,9 @@ public final class ExportJob {
                     : SingleFileMerge.jsonLines(fs, files, merged));
         }
 
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < files.size(); i++) {
-            names.add(StagedOutput.partName(i, request.format().extension()));
-        }
+        List<String> names = StagedOutput.partNames(files.size(), request.format().extension());
         ExportResult result = ExportResult.of(request.path(), request.mode().apiName(), names, files);
-        output.commit(files, request.format().extension(), ResponseJson.exportResult(result, true).toPrettyString());
+        output.commit(files, names, ResponseJson.exportResult(result, true).toPrettyString());
         return result;
     }
 

@@ -82,38 +82,6 @@ class ExportApiTest {
     }
 
     @Test
-    void maxRowGroupsPerFileRollsFiles() throws Exception {
-        Path destination = server.newLocalDestination("max-groups");
-        ObjectNode request = server.localRequest(destination).put("row_group_size", 200_000).put("max_row_groups_per_file", 2);
-        JsonNode response = server.post(request.toString()).json();
-
-        WrittenOutput output = WrittenOutput.local(destination);
-        output.assertMatches(response);
-        List<String> files = TestServer.JSON.convertValue(response.at("/data/export_result/files"), List.class);
-        assertTrue(files.size() > 2, response.toString());
-        for (WrittenOutput.ParquetFile file : output.parquetFiles(files)) {
-            assertTrue(file.rowGroups().size() <= 2, file.toString());
-        }
-    }
-
-    @Test
-    void targetFileSizeRollsFiles() throws Exception {
-        Path destination = server.newLocalDestination("target-size");
-        long target = 400_000;
-        ObjectNode request = server.localRequest(destination).put("row_group_size", 100_000).put("target_file_size_bytes", target);
-        JsonNode response = server.post(request.toString()).json();
-
-        WrittenOutput output = WrittenOutput.local(destination);
-        output.assertMatches(response);
-        List<String> files = TestServer.JSON.convertValue(response.at("/data/export_result/files"), List.class);
-        assertTrue(files.size() > 2, response.toString());
-        for (WrittenOutput.ParquetFile file : output.parquetFiles(files)) {
-            long largestGroup = file.rowGroups().stream().mapToLong(WrittenOutput.RowGroup::compressedSize).max().orElse(0);
-            assertTrue(file.fileBytes() <= target + largestGroup, file + " exceeds the target by more than a row group");
-        }
-    }
-
-    @Test
     void metricsOnRequest() {
         Path destination = server.workDir.resolve("metrics");
         JsonNode response = server.post(server.localRequest(destination).put("include_metrics", true).toString()).json();

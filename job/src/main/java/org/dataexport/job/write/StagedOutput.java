@@ -79,21 +79,24 @@ public final class StagedOutput {
         return staging;
     }
 
-    public static String partName(int index, String extension) {
-        return String.format("part-%05d%s", index, extension);
+    /** part-00000.parquet, part-00001.parquet, ...: contiguous, in data order. */
+    public static List<String> partNames(int count, String extension) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(String.format("part-%05d%s", i, extension));
+        }
+        return names;
     }
 
-    /** Moves the staged files, already in data order, to their final names and writes the marker. */
-    public List<String> commit(List<WrittenFile> filesInDataOrder, String extension, String successMarker) throws IOException {
-        List<String> names = new ArrayList<>();
-        for (WrittenFile file : filesInDataOrder) {
-            String name = partName(names.size(), extension);
-            Path target = new Path(destination, name);
-            if (!fs.rename(new Path(file.path()), target)) {
-                throw new IOException("could not move " + file.path() + " to " + target);
+    /** Moves the staged files to their final names, one for one, and writes the marker last. */
+    public void commit(List<WrittenFile> filesInDataOrder, List<String> names, String successMarker) throws IOException {
+        for (int i = 0; i < filesInDataOrder.size(); i++) {
+            Path source = new Path(filesInDataOrder.get(i).path());
+            Path target = new Path(destination, names.get(i));
+            if (!fs.rename(source, target)) {
+                throw new IOException("could not move " + source + " to " + target);
             }
             committed.add(target);
-            names.add(name);
         }
         fs.delete(new Path(destination, STAGING_ROOT), true);
         Path marker = new Path(destination, SUCCESS_MARKER);
@@ -101,7 +104,6 @@ public final class StagedOutput {
             committed.add(marker);
             out.write(successMarker.getBytes(StandardCharsets.UTF_8));
         }
-        return names;
     }
 
     /** Removes everything this export created; best effort, as the export has already failed. */
