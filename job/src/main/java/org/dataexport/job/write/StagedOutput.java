@@ -10,9 +10,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The all-or-nothing side of an export. Tasks write under {@code <destination>/_temporary/<export id>/};
@@ -25,12 +30,13 @@ public final class StagedOutput {
     public static final String SUCCESS_MARKER = "_SUCCESS";
     private static final String STAGING_ROOT = "_temporary";
     private static final Set<String> DESTINATIONS_IN_USE = ConcurrentHashMap.newKeySet();
+    private static final int RENAME_THREADS = 8;
 
     private final FileSystem fs;
     private final Path destination;
     private final Path staging;
     private final boolean destinationExisted;
-    private final List<Path> committed = new ArrayList<>();
+    private final List<Path> committed = Collections.synchronizedList(new ArrayList<>());
 
     private StagedOutput(FileSystem fs, Path destination, Path staging, boolean destinationExisted) {
         this.fs = fs;
@@ -88,15 +94,37 @@ public final class StagedOutput {
         return names;
     }
 
-    /** Moves the staged files to their final names, one for one, and writes the marker last. */
+    /**
+     * Moves the staged files to their final names, one for one, and writes the marker last. On an
+     * object store a rename is a server-side copy, so several run at once.
+     */
     public void commit(List<WrittenFile> filesInDataOrder, List<String> names, String successMarker) throws IOException {
-        for (int i = 0; i < filesInDataOrder.size(); i++) {
-            Path source = new Path(filesInDataOrder.get(i).path());
-            Path target = new Path(destination, names.get(i));
-            if (!fs.rename(source, target)) {
-                throw new IOException("could not move " + source + " to " + target);
+        ExecutorService renames = Executors.newFixedThreadPool(Math.max(1, Math.min(RENAME_THREADS, filesInDataOrder.size())));
+        try {
+            List<Future<?>> moves = new ArrayList<>();
+            for (int i = 0; i < filesInDataOrder.size(); i++) {
+                Path source = new Path(filesInDataOrder.get(i).path());
+                Path target = new Path(destination, names.get(i));
+                moves.add(renames.submit(() -> {
+                    if (!fs.rename(source, target)) {
+                        throw new IOException("could not move " + source + " to " + target);
+                    }
+                    committed.add(target);
+                    return null;
+                }));
             }
-            committed.add(target);
+            for (Future<?> move : moves) {
+                move.get();
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while moving the files into place", e);
+        } finally {
+            // A failed move stops the rest; those in flight finish before abort() looks at what moved.
+            renames.shutdownNow();
+            awaitQuietly(renames);
         }
         fs.delete(new Path(destination, STAGING_ROOT), true);
         Path marker = new Path(destination, SUCCESS_MARKER);
@@ -108,7 +136,7 @@ public final class StagedOutput {
 
     /** Removes everything this export created; best effort, as the export has already failed. */
     public void abort() {
-        for (Path path : committed) {
+        for (Path path : List.copyOf(committed)) {
             deleteQuietly(path, false);
         }
         deleteQuietly(staging, true);
@@ -118,6 +146,14 @@ public final class StagedOutput {
         }
         if (!destinationExisted && isEmptyDirectory(destination)) {
             deleteQuietly(destination, true);
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService executor) {
+        try {
+            executor.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
