@@ -77,8 +77,7 @@ public final class ExportJob {
                 }
             }
         } catch (Throwable e) {
-            ExportFailure failure = Failures.classify(e);
-            throw new ExportFailure(failure.status(), failure.type(), Failures.redact(failure.getMessage(), request.secrets()));
+            throw Failures.scrubbed(e, request.secrets());
         } finally {
             context.clearJobGroup();
         }
@@ -96,11 +95,11 @@ public final class ExportJob {
         try {
             if (request.format() == Format.PARQUET) {
                 files = ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, filesWritten), false)
+                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, filesWritten, request.secrets()), false)
                         .collect();
             } else {
                 files = data.toJSON().javaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, filesWritten), false)
+                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, filesWritten, request.secrets()), false)
                         .collect();
             }
         } finally {

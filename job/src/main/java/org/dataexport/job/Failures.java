@@ -16,6 +16,8 @@ import java.util.List;
  * (Spark's own job-failure messages do, so they are never passed on).
  */
 public final class Failures {
+    private static final int MAX_MESSAGE = 500;
+
     private Failures() {
     }
 
@@ -61,6 +63,19 @@ public final class Failures {
         };
     }
 
+    /**
+     * The failure as it may leave the process: classified, its message scrubbed of the secrets and
+     * then shortened (in that order, so no part of a secret survives a cut), with no cause attached.
+     */
+    public static ExportFailure scrubbed(Throwable failure, List<String> secrets) {
+        ExportFailure classified = classify(failure);
+        String message = redact(classified.getMessage(), secrets);
+        if (message != null && message.length() > MAX_MESSAGE) {
+            message = message.substring(0, MAX_MESSAGE) + "...";
+        }
+        return new ExportFailure(classified.status(), classified.type(), message);
+    }
+
     /** Replaces every occurrence of a secret with a placeholder. */
     public static String redact(String text, List<String> secrets) {
         if (text == null) {
@@ -88,7 +103,6 @@ public final class Failures {
             return "";
         }
         int newline = message.indexOf('\n');
-        String line = newline < 0 ? message : message.substring(0, newline);
-        return line.length() > 500 ? line.substring(0, 500) + "..." : line;
+        return newline < 0 ? message : message.substring(0, newline);
     }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The job as a Spark application:
@@ -79,8 +80,9 @@ public final class Main {
                     ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
                     : null;
             return ResponseJson.success(result, request.includeFileStats(), metrics);
-        } catch (IOException | RuntimeException e) {
-            ExportFailure failure = Failures.classify(e);
+        } catch (Throwable e) {
+            // Whatever happened, the caller (a cluster submitter waiting for --result) gets an envelope.
+            ExportFailure failure = Failures.scrubbed(e, List.of());
             return ResponseJson.failure(failure.status(), failure.type(), failure.getMessage());
         }
     }
@@ -108,12 +110,17 @@ public final class Main {
         }
     }
 
+    /** Writes the file whole or not at all (a temporary name, then a rename): a reader never sees half of it. */
     private static void write(String file, String content) throws IOException {
         Path path = new Path(file);
+        Path temporary = new Path(path.getParent(), "." + path.getName() + ".writing");
         try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
             fs.setWriteChecksum(false);
-            try (OutputStream out = fs.create(path, true)) {
+            try (OutputStream out = fs.create(temporary, true)) {
                 out.write(content.getBytes(StandardCharsets.UTF_8));
+            }
+            if (!fs.rename(temporary, path)) {
+                throw new IOException("could not rename " + temporary + " to " + path);
             }
         }
     }

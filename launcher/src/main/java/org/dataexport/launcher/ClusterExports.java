@@ -11,6 +11,7 @@ import org.apache.spark.launcher.SparkLauncher;
 import org.dataexport.job.ExportFailure;
 import org.dataexport.job.ResponseJson;
 import org.dataexport.job.request.ExportRequest;
+import org.dataexport.job.write.DestinationClaims;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ final class ClusterExports implements Exports {
     public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos) {
         String id = UUID.randomUUID().toString();
         Path exchange = new Path(settings.exchangeDir(), id);
+        // The job's driver runs in its own JVM: two exports to one destination are kept apart here.
+        Runnable releaseClaim = DestinationClaims.claim(request.destinationUri());
         try (FileSystem fs = FileSystem.newInstance(exchange.toUri(), new Configuration())) {
             fs.setWriteChecksum(false);
             try {
@@ -66,10 +69,12 @@ final class ClusterExports implements Exports {
                 }
                 return envelope;
             } finally {
-                fs.delete(exchange, true);
+                deleteQuietly(fs, exchange);
             }
         } catch (IOException e) {
             throw new ExportFailure(500, "SubmissionFailed", "could not submit the export to the cluster: " + e.getMessage(), e);
+        } finally {
+            releaseClaim.run();
         }
     }
 
@@ -116,7 +121,7 @@ final class ClusterExports implements Exports {
         try {
             if (!done.await(settings.timeoutSeconds(), TimeUnit.SECONDS)) {
                 handle.kill();
-                throw new ExportFailure(504, "ClusterTimeout", "the cluster job did not finish within "
+                throw new ExportFailure(500, "ClusterTimeout", "the cluster job did not finish within "
                         + settings.timeoutSeconds() + " s and was killed");
             }
         } catch (InterruptedException e) {
@@ -142,7 +147,7 @@ final class ClusterExports implements Exports {
                 if (envelope instanceof ObjectNode object && envelope.has("code")) {
                     return object;
                 }
-            } catch (FileNotFoundException e) {
+            } catch (FileNotFoundException | com.fasterxml.jackson.core.JsonProcessingException e) {
                 // In cluster deploy mode the handle may end before the driver has written the record.
             }
             if (System.currentTimeMillis() > deadline) {
@@ -155,6 +160,14 @@ final class ClusterExports implements Exports {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for the job's result", e);
             }
+        }
+    }
+
+    private static void deleteQuietly(FileSystem fs, Path exchange) {
+        try {
+            fs.delete(exchange, true);
+        } catch (IOException e) {
+            LOG.warn("could not remove the exchange directory {}: {}", exchange, e.getClass().getName());
         }
     }
 

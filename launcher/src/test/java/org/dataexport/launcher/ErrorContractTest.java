@@ -49,6 +49,15 @@ class ErrorContractTest {
                 bad("underscore bucket virtual-hosted", r -> storage(r).with("options").put("virtual_hosted_style", true), "export_paths.storage_config.options.virtual_hosted_style"),
                 bad("bucket root as path", r -> r.with("export_paths").putArray("paths").add("/"), "export_paths.paths[0]"),
                 bad("dot-dot in path", r -> r.with("export_paths").putArray("paths").add("/a/../b"), "export_paths.paths[0]"),
+                bad("staging directory in path", r -> r.with("export_paths").putArray("paths").add("/a/_temporary/b"), "export_paths.paths[0]"),
+                bad("unsupported scheme", r -> {
+                    r.with("export_paths").remove("storage_config");
+                    r.with("export_paths").putArray("paths").add("ftp://user:pw@host/dir");
+                }, "export_paths.paths[0]"),
+                bad("object store URI without storage_config", r -> {
+                    r.with("export_paths").remove("storage_config");
+                    r.with("export_paths").putArray("paths").add("s3a://my_bucket/dir");
+                }, "export_paths.paths[0]"),
                 bad("single_file with target size", r -> r.put("mode", "single_file").put("target_file_size_bytes", 1000), "target_file_size_bytes"),
                 bad("single_file with max row groups", r -> r.put("mode", "single_file").put("max_row_groups_per_file", 2), "max_row_groups_per_file"),
                 bad("Jsonl with max row groups", r -> r.put("format", "Jsonl").put("row_group_size", 0).put("max_row_groups_per_file", 2), "max_row_groups_per_file"),

@@ -39,6 +39,10 @@ public record ExportRequest(
     // Destinations that need the request's own credentials go through storage_config, never the
     // server's file system configuration.
     private static final Set<String> OBJECT_STORE_SCHEMES = Set.of("s3", "s3a", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs");
+    // File systems a path without storage_config may name.
+    private static final Set<String> ENGINE_SCHEMES = Set.of("file", "hdfs", "viewfs", "webhdfs", "swebhdfs");
+    // The staging directory's name: a destination inside another export's staging area is refused.
+    private static final String STAGING_SEGMENT = "_temporary";
 
     public ExportRequest {
         if (path == null || path.isBlank()) {
@@ -136,8 +140,9 @@ public record ExportRequest(
                 throw new InvalidRequestException(field, "must name a directory inside the bucket, such as \"/export/dir\"");
             }
             for (String segment : prefix.split("/", -1)) {
-                if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                    throw new InvalidRequestException(field, "must be a plain key prefix without empty, '.' or '..' segments");
+                if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || segment.equals(STAGING_SEGMENT)) {
+                    throw new InvalidRequestException(field, "must be a plain key prefix without empty, '.', '..' or '"
+                            + STAGING_SEGMENT + "' segments");
                 }
             }
             return "s3a://" + storage.bucket() + "/" + prefix;
@@ -153,6 +158,12 @@ public record ExportRequest(
             throw new InvalidRequestException(field, "an object store destination needs export_paths.storage_config "
                     + "with its bucket and credentials; give the path as a key prefix such as \"/export/dir\"");
         }
+        if (scheme != null && !ENGINE_SCHEMES.contains(scheme)) {
+            throw new InvalidRequestException(field, "must be an absolute path or a URI with one of the schemes " + ENGINE_SCHEMES);
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new InvalidRequestException(field, "must not carry credentials");
+        }
         String dirPath = uri.getPath();
         if (dirPath == null || !dirPath.startsWith("/")) {
             throw new InvalidRequestException(field, "must be an absolute directory path or a URI such as hdfs://namenode/dir");
@@ -160,8 +171,9 @@ public record ExportRequest(
         if (dirPath.replaceAll("/+", "/").equals("/")) {
             throw new InvalidRequestException(field, "must name a directory, not the file system root");
         }
-        if (("/" + dirPath + "/").contains("/../") || ("/" + dirPath + "/").contains("/./")) {
-            throw new InvalidRequestException(field, "must not contain '.' or '..' segments");
+        if (("/" + dirPath + "/").contains("/../") || ("/" + dirPath + "/").contains("/./")
+                || ("/" + dirPath + "/").contains("/" + STAGING_SEGMENT + "/")) {
+            throw new InvalidRequestException(field, "must not contain '.', '..' or '" + STAGING_SEGMENT + "' segments");
         }
         // A path without a scheme lands on the engine's default file system (fs.defaultFS).
         return path.replaceAll("/+$", "");

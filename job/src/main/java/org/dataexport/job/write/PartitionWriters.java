@@ -29,10 +29,11 @@ public final class PartitionWriters {
     public static final String FILES_WRITTEN = "files written";
 
     public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> parquet(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten) {
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten,
+            List<String> secrets) {
         return (partition, rows) -> {
             Configuration hadoopConf = conf.value().value();
-            return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, (fs, paths) -> {
+            return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, secrets, (fs, paths) -> {
                 try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, partition, paths)) {
                     while (rows.hasNext()) {
                         writer.write(rows.next());
@@ -44,8 +45,9 @@ public final class PartitionWriters {
     }
 
     public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten) {
-        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", filesWritten, (fs, paths) -> {
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten,
+            List<String> secrets) {
+        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", filesWritten, secrets, (fs, paths) -> {
             try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, partition, paths)) {
                 while (lines.hasNext()) {
                     writer.write(lines.next());
@@ -60,7 +62,7 @@ public final class PartitionWriters {
     }
 
     private static Iterator<WrittenFile> inTask(Configuration conf, String staging, int partition, String extension,
-                                                LongAccumulator filesWritten, PartitionWrite write) {
+                                                LongAccumulator filesWritten, List<String> secrets, PartitionWrite write) {
         Path dir = new Path(staging);
         TaskContext task = TaskContext.get();
         long attempt = task == null ? 0 : task.taskAttemptId();
@@ -76,8 +78,9 @@ public final class PartitionWriters {
             return files.iterator();
         } catch (IOException | RuntimeException e) {
             // Classified here, where the cause is at hand: AWS SDK exceptions do not survive Spark's
-            // task-failure serialization, the ExportFailure does.
-            throw Failures.classify(e);
+            // task-failure serialization, the ExportFailure does. Scrubbed here too, and without its
+            // cause: Spark logs a failed task's exception and shows it in its UI.
+            throw Failures.scrubbed(e, secrets);
         }
     }
 }

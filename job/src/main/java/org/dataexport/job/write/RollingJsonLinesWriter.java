@@ -1,5 +1,6 @@
 package org.dataexport.job.write;
 
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -26,6 +27,7 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
     private final List<WrittenFile> written = new ArrayList<>();
 
     private Path path;
+    private FSDataOutputStream stream;
     private OutputStream out;
     private long bytesInFile;
     private long rowsInFile;
@@ -69,7 +71,8 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
 
     private void openFile() throws IOException {
         path = pathForSequence.apply(written.size());
-        out = new BufferedOutputStream(fs.create(path, false), 1 << 20);
+        stream = fs.create(path, false);
+        out = new BufferedOutputStream(stream, 1 << 20);
         bytesInFile = 0;
         rowsInFile = 0;
     }
@@ -80,12 +83,12 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
         written.add(new WrittenFile(path.toString(), partition, written.size(), rowsInFile, 0, bytesInFile, bytesInFile, bytesInFile));
     }
 
+    /** Abandons the open file after a failure (or a kill), without publishing it. */
     @Override
     public void close() throws IOException {
         if (out != null) {
-            OutputStream abandoned = out;
             out = null;
-            abandoned.close();
+            FileSystemOutputFile.abort(fs, path, stream);
         }
     }
 }

@@ -14,6 +14,7 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
 
 import java.io.IOException;
@@ -40,6 +41,7 @@ public final class RollingParquetWriter implements AutoCloseable {
     private static final long MIN_ROWS_BETWEEN_CHECKS = 100;
     private static final long MAX_ROWS_BETWEEN_CHECKS = 10_000;
     private static final long MAX_SAMPLE_BYTES = 8L << 20;
+    private static final long MAX_SAMPLE_COPY_BYTES = 64L << 20;
     // A file within this fraction of the size target is closed instead of getting a thin row group.
     private static final double TARGET_SLACK = 0.05;
 
@@ -59,10 +61,12 @@ public final class RollingParquetWriter implements AutoCloseable {
     private List<InternalRow> sample = new ArrayList<>();
     private RowGroupBuffer sampleGroup;
     private long sampleTarget;
+    private long sampleCopiedBytes;
     private boolean resampled;
 
     // The open file, or null between files.
     private Path path;
+    private FileSystemOutputFile outputFile;
     private ParquetFileWriter fileWriter;
     private WriteSupport<InternalRow> writeSupport;
     private MessageType schema;
@@ -130,7 +134,14 @@ public final class RollingParquetWriter implements AutoCloseable {
             sampleTarget = Math.min(layout.rowGroupSizeBytes(), MAX_SAMPLE_BYTES);
         }
         sampleGroup.write(row);
-        sample.add(row.copy());
+        InternalRow copy = row.copy();
+        sample.add(copy);
+        sampleCopiedBytes += copy instanceof UnsafeRow unsafe ? unsafe.getSizeInBytes() : 1024;
+        if (sampleCopiedBytes >= MAX_SAMPLE_COPY_BYTES) {
+            // Columns that encode to almost nothing barely move the buffered size: bound the memory.
+            endSample();
+            return;
+        }
         if (sampleGroup.rows() % MIN_ROWS_BETWEEN_CHECKS != 0 || sampleGroup.bufferedSize() < sampleTarget) {
             return;
         }
@@ -142,8 +153,8 @@ public final class RollingParquetWriter implements AutoCloseable {
             resampled = true;
             sampleTarget = groupBuffered;
             sampleGroup = newSampleGroup();
-            for (InternalRow copy : sample) {
-                sampleGroup.write(copy);
+            for (InternalRow sampled : sample) {
+                sampleGroup.write(sampled);
             }
             return;
         }
@@ -223,7 +234,8 @@ public final class RollingParquetWriter implements AutoCloseable {
         WriteSupport.WriteContext context = writeSupport.init(conf);
         schema = context.getSchema();
         extraMetadata = context.getExtraMetaData();
-        fileWriter = new ParquetFileWriter(new FileSystemOutputFile(fs, path), schema, ParquetFileWriter.Mode.CREATE,
+        outputFile = new FileSystemOutputFile(fs, path);
+        fileWriter = new ParquetFileWriter(outputFile, schema, ParquetFileWriter.Mode.CREATE,
                 layout.rowGroupSizeBytes(), 0, null, properties);
         fileWriter.start();
         rowGroupsInFile = 0;
@@ -270,7 +282,7 @@ public final class RollingParquetWriter implements AutoCloseable {
         return new WrittenFile(path, partition, sequence, rows, footer.getBlocks().size(), uncompressed, compressed, fileBytes);
     }
 
-    /** Abandons the open file after a failure; the caller removes the staging directory. */
+    /** Abandons the open file after a failure (or a kill), without publishing it; the driver removes the staging directory. */
     @Override
     public void close() throws IOException {
         try {
@@ -279,9 +291,8 @@ public final class RollingParquetWriter implements AutoCloseable {
                 group = null;
             }
             if (fileWriter != null) {
-                ParquetFileWriter abandoned = fileWriter;
                 fileWriter = null;
-                abandoned.close();
+                outputFile.abort();
             }
         } finally {
             codecFactory.release();

@@ -27,13 +27,19 @@ public final class SingleFileMerge {
         try (ParquetFileReader reader = ParquetFileReader.open(inputFile(fs, parts.get(0)))) {
             first = reader.getFooter().getFileMetaData();
         }
-        ParquetFileWriter writer = new ParquetFileWriter(new FileSystemOutputFile(fs, target), first.getSchema(),
+        FileSystemOutputFile output = new FileSystemOutputFile(fs, target);
+        ParquetFileWriter writer = new ParquetFileWriter(output, first.getSchema(),
                 ParquetFileWriter.Mode.CREATE, rowGroupSize, 0, null, ParquetProperties.builder().build());
-        writer.start();
-        for (WrittenFile part : parts) {
-            writer.appendFile(inputFile(fs, part));
+        try {
+            writer.start();
+            for (WrittenFile part : parts) {
+                writer.appendFile(inputFile(fs, part));
+            }
+            writer.end(first.getKeyValueMetaData());
+        } catch (IOException | RuntimeException e) {
+            output.abort();
+            throw e;
         }
-        writer.end(first.getKeyValueMetaData());
         return RollingParquetWriter.describe(target.toString(), 0, 0, writer.getFooter(), writer.getPos());
     }
 

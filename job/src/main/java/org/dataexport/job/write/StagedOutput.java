@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,37 +27,35 @@ import java.util.concurrent.Future;
 public final class StagedOutput {
     public static final String SUCCESS_MARKER = "_SUCCESS";
     private static final String STAGING_ROOT = "_temporary";
-    private static final Set<String> DESTINATIONS_IN_USE = ConcurrentHashMap.newKeySet();
     private static final int RENAME_THREADS = 8;
 
     private final FileSystem fs;
     private final Path destination;
     private final Path staging;
     private final boolean destinationExisted;
+    private final Runnable releaseClaim;
     private final List<Path> committed = Collections.synchronizedList(new ArrayList<>());
 
-    private StagedOutput(FileSystem fs, Path destination, Path staging, boolean destinationExisted) {
+    private StagedOutput(FileSystem fs, Path destination, Path staging, boolean destinationExisted, Runnable releaseClaim) {
         this.fs = fs;
         this.destination = destination;
         this.staging = staging;
         this.destinationExisted = destinationExisted;
+        this.releaseClaim = releaseClaim;
     }
 
     /** Claims the destination: 409 if it holds anything or another export of this process writes there. */
     public static StagedOutput begin(FileSystem fs, Path destination, String exportId) throws IOException {
-        String key = fs.makeQualified(destination).toString();
-        if (!DESTINATIONS_IN_USE.add(key)) {
-            throw ExportFailure.destinationNotEmpty(destination.toString(), "is being written by another export");
-        }
+        Runnable releaseClaim = DestinationClaims.claim(fs.makeQualified(destination).toString());
         try {
             boolean existed = checkEmpty(fs, destination);
             Path staging = new Path(new Path(destination, STAGING_ROOT), exportId);
             if (!fs.mkdirs(staging)) {
                 throw new IOException("could not create the staging directory " + staging);
             }
-            return new StagedOutput(fs, destination, staging, existed);
+            return new StagedOutput(fs, destination, staging, existed, releaseClaim);
         } catch (IOException | RuntimeException e) {
-            DESTINATIONS_IN_USE.remove(key);
+            releaseClaim.run();
             throw e;
         }
     }
@@ -126,7 +122,7 @@ public final class StagedOutput {
             renames.shutdownNow();
             awaitQuietly(renames);
         }
-        fs.delete(new Path(destination, STAGING_ROOT), true);
+        removeStaging();
         Path marker = new Path(destination, SUCCESS_MARKER);
         try (OutputStream out = fs.create(marker, false)) {
             committed.add(marker);
@@ -142,7 +138,7 @@ public final class StagedOutput {
         deleteQuietly(staging, true);
         Path stagingRoot = new Path(destination, STAGING_ROOT);
         if (isEmptyDirectory(stagingRoot)) {
-            deleteQuietly(stagingRoot, true);
+            deleteQuietly(stagingRoot, false);
         }
         if (!destinationExisted && isEmptyDirectory(destination)) {
             deleteQuietly(destination, true);
@@ -157,9 +153,18 @@ public final class StagedOutput {
         }
     }
 
+    /** Removes this export's staging directory, and the staging root when nothing else is in it. */
+    private void removeStaging() throws IOException {
+        fs.delete(staging, true);
+        Path stagingRoot = new Path(destination, STAGING_ROOT);
+        if (isEmptyDirectory(stagingRoot)) {
+            fs.delete(stagingRoot, false);
+        }
+    }
+
     /** Lets the next export to this destination begin. */
     public void release() {
-        DESTINATIONS_IN_USE.remove(fs.makeQualified(destination).toString());
+        releaseClaim.run();
     }
 
     private boolean isEmptyDirectory(Path path) {
