@@ -61,12 +61,29 @@ class ClusterModeTest {
     }
 
     @AfterAll
-    static void stopCluster() {
-        if (clusterLauncher != null) {
-            clusterLauncher.close();
+    static void stopCluster() throws Exception {
+        try {
+            assertNoSecretInClusterFiles();
+        } finally {
+            if (clusterLauncher != null) {
+                clusterLauncher.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
         }
-        if (cluster != null) {
-            cluster.close();
+    }
+
+    /** Driver and executor logs and work directories, the master's and worker's logs: no secret. */
+    private static void assertNoSecretInClusterFiles() throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.walk(workDir)) {
+            for (Path file : files.filter(Files::isRegularFile).filter(f -> !f.toString().endsWith(".jar"))
+                    .filter(f -> !f.startsWith(workDir.resolve("conf"))).toList()) { // conf/ is the test's own settings
+                String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+                for (String secret : List.of(TestServer.SECRET_KEY, TestServer.ACCESS_KEY, "cluster-wrong-secret", TestServer.TOKEN)) {
+                    assertFalse(text.contains(secret), file + " contains a secret");
+                }
+            }
         }
     }
 
