@@ -65,7 +65,8 @@ public final class Launcher implements AutoCloseable {
         try {
             Exports exports = config.cluster() == null
                     ? new LocalExports(new ExportJob(spark, Files.exists(config.datasetsFile())
-                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN))
+                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN),
+                            spark.sparkContext(), config.maxRunningExports())
                     : new ClusterExports(config.cluster(), Files.exists(config.datasetsFile()) ? Files.readString(config.datasetsFile()) : null);
             ExportServer server = new ExportServer(config, exports);
             LOG.info("export API listening on http://{}:{}", config.host(), server.port());

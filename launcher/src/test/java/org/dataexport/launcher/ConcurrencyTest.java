@@ -52,6 +52,30 @@ class ConcurrencyTest {
     }
 
     @Test
+    void smallExportDoesNotQueueBehindALargeOne() {
+        CompletableFuture<TestServer.Response> large = CompletableFuture.supplyAsync(() ->
+                server.post(server.localRequest(server.workDir.resolve("fair-large-" + System.nanoTime())).put("dataset", "slow").toString()));
+        sleep(300);
+        long start = System.nanoTime();
+        TestServer.Response small = server.post(server.localRequest(server.workDir.resolve("fair-small-" + System.nanoTime()))
+                .put("dataset", "orders").toString());
+        double smallSeconds = (System.nanoTime() - start) / 1e9;
+
+        assertEquals(200, small.status(), small.body());
+        assertTrue(!large.isDone(), "the small export finished while the large one still ran");
+        assertTrue(smallSeconds < 3.0, "queued behind the large export's eight 1-second tasks: " + smallSeconds + " s");
+        assertEquals(200, large.join().status());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void exportsBeyondTheLimitGet429() throws Exception {
         Path conf = Files.createTempDirectory(server.workDir, "limited-");
         Files.copy(server.workDir.resolve("conf/datasets.properties"), conf.resolve("datasets.properties"));

@@ -87,6 +87,7 @@ public final class TestServer {
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.scheduler.mode", "FAIR")
                 .config("spark.hadoop.fs.s3a.retry.limit", "1")
                 .config("spark.hadoop.fs.s3a.retry.interval", "100ms")
                 .config("spark.hadoop.fs.s3a.attempts.maximum", "1")
@@ -115,8 +116,8 @@ public final class TestServer {
                 .union(spark.range(380_000, 400_000, 1, 3))
                 .selectExpr("id", "concat('customer-', id % 5000) AS name", "xxhash64(id) AS hash")
                 .createOrReplaceTempView("skewed");
-        // Two partitions of two rows, each row pausing 1 s: an export that runs for about 2 s.
-        spark.range(0, 4, 1, 2).selectExpr("id", "java_method('java.lang.Thread', 'sleep', 1000L) AS pause")
+        // Eight partitions of one row, each pausing 1 s: an export of eight 1-second tasks.
+        spark.range(0, 8, 1, 8).selectExpr("id", "java_method('java.lang.Thread', 'sleep', 1000L) AS pause")
                 .createOrReplaceTempView("slow");
     }
 
