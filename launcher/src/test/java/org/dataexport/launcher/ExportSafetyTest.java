@@ -38,6 +38,19 @@ class ExportSafetyTest {
     }
 
     @Test
+    void leftoverStagingDirectoryIsNamedInThe409() throws Exception {
+        Path destination = server.newLocalDestination("crashed-before");
+        Files.createDirectories(destination.resolve("_temporary/an-old-export"));
+        Files.writeString(destination.resolve("_temporary/an-old-export/00000-1-00000.parquet"), "partial");
+
+        TestServer.Response response = server.post(server.localRequest(destination).toString());
+
+        assertEquals(409, response.status());
+        assertTrue(response.json().at("/exception/message").asText().contains("staging directory"), response.body());
+        assertEquals("partial", Files.readString(destination.resolve("_temporary/an-old-export/00000-1-00000.parquet")));
+    }
+
+    @Test
     void destinationThatIsAFileIsRefused() throws Exception {
         Path destination = server.newLocalDestination("a-file");
         Files.writeString(destination, "not a directory");

@@ -72,7 +72,12 @@ public final class StagedOutput {
         }
         RemoteIterator<FileStatus> entries = fs.listStatusIterator(destination);
         if (entries.hasNext()) {
-            throw ExportFailure.destinationNotEmpty(destination.toString(), "already holds files (" + entries.next().getPath().getName() + ", ...)");
+            String first = entries.next().getPath().getName();
+            if (first.equals(STAGING_ROOT) && !entries.hasNext()) {
+                throw ExportFailure.destinationNotEmpty(destination.toString(), "holds the staging directory of an export"
+                        + " that is running or did not finish (" + STAGING_ROOT + "); remove it if no export is running");
+            }
+            throw ExportFailure.destinationNotEmpty(destination.toString(), "already holds files (" + first + ", ...)");
         }
         return true;
     }
