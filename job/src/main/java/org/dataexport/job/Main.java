@@ -32,6 +32,7 @@ public final class Main {
         String requestFile = null;
         String resultFile = null;
         String datasetsFile = null;
+        String cancelMarker = null;
         boolean progress = false;
         for (int i = 0; i < args.length; i += 2) {
             if (args[i].equals("--progress")) {
@@ -47,13 +48,14 @@ public final class Main {
                 case "--request" -> requestFile = value;
                 case "--result" -> resultFile = value;
                 case "--datasets" -> datasetsFile = value;
+                case "--cancel-marker" -> cancelMarker = value;
                 default -> usage("unknown argument " + args[i]);
             }
         }
         if (requestFile == null) {
             usage("--request is required");
         }
-        ObjectNode envelope = run(requestFile, datasetsFile, progress);
+        ObjectNode envelope = run(requestFile, datasetsFile, cancelMarker, progress);
         String json = envelope.toPrettyString();
         System.out.println(json);
         if (resultFile != null) {
@@ -62,12 +64,16 @@ public final class Main {
         System.exit(envelope.get("success").asBoolean() ? 0 : 1);
     }
 
-    static ObjectNode run(String requestFile, String datasetsFile, boolean progress) {
+    static ObjectNode run(String requestFile, String datasetsFile, String cancelMarker, boolean progress) {
         long started = System.nanoTime();
+        CancelWatch cancelWatch = null;
         try (MemoryWatch memory = MemoryWatch.start()) {
             ExportRequest request = ExportRequest.fromJson(read(requestFile));
             DatasetCatalog datasets = datasetsFile == null ? DatasetCatalog.BUILT_IN : DatasetCatalog.load(read(datasetsFile));
             SparkSession spark = SparkSession.builder().appName("data-export").getOrCreate();
+            if (cancelMarker != null) {
+                cancelWatch = CancelWatch.start(spark.sparkContext(), cancelMarker);
+            }
             ExportResult result;
             if (progress) {
                 try (ProgressReport report = new ProgressReport(spark.sparkContext(), System.err)) {
@@ -81,9 +87,16 @@ public final class Main {
                     : null;
             return ResponseJson.success(result, request.includeFileStats(), metrics);
         } catch (Throwable e) {
+            if (cancelWatch != null && cancelWatch.cancelled()) {
+                return ResponseJson.failure(500, "Cancelled", "the export was cancelled by its submitter; nothing was left at the destination");
+            }
             // Whatever happened, the caller (a cluster submitter waiting for --result) gets an envelope.
             ExportFailure failure = Failures.scrubbed(e, List.of());
             return ResponseJson.failure(failure.status(), failure.type(), failure.getMessage());
+        } finally {
+            if (cancelWatch != null) {
+                cancelWatch.close();
+            }
         }
     }
 
@@ -128,7 +141,7 @@ public final class Main {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: spark-submit --class " + Main.class.getName()
-                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress]");
+                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress] [--cancel-marker path]");
         System.exit(2);
     }
 }

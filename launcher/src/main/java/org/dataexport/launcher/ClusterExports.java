@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 final class ClusterExports implements Exports {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterExports.class);
     private static final long RESULT_GRACE_MILLIS = 30_000;
+    private static final long CANCEL_GRACE_SECONDS = 60;
     private static final String OPEN_JAVA_NET = "--add-opens=java.base/java.net=ALL-UNNAMED";
 
     private final LauncherConfig.ClusterSettings settings;
@@ -62,7 +63,8 @@ final class ClusterExports implements Exports {
                 Path datasetsFile = datasetsProperties == null ? null
                         : writePrivate(fs, new Path(exchange, "datasets.properties"), datasetsProperties);
                 Path resultFile = fs.makeQualified(new Path(exchange, "result.json"));
-                SparkAppHandle.State finalState = submitAndWait(id, requestFile, datasetsFile, resultFile);
+                Path cancelMarker = fs.makeQualified(new Path(exchange, "cancel"));
+                SparkAppHandle.State finalState = submitAndWait(id, requestFile, datasetsFile, resultFile, fs, cancelMarker);
                 ObjectNode envelope = readResult(fs, resultFile, finalState, id);
                 if (request.includeMetrics() && envelope.get("success").asBoolean()) {
                     ((ObjectNode) envelope.at("/data/metrics")).put("elapsed_time", (System.nanoTime() - acceptedNanos) / 1e9);
@@ -78,7 +80,8 @@ final class ClusterExports implements Exports {
         }
     }
 
-    private SparkAppHandle.State submitAndWait(String id, Path requestFile, Path datasetsFile, Path resultFile) throws IOException {
+    private SparkAppHandle.State submitAndWait(String id, Path requestFile, Path datasetsFile, Path resultFile,
+                                               FileSystem fs, Path cancelMarker) throws IOException {
         File log = Files.createTempFile("data-export-submit-" + id, ".log").toFile();
         SparkLauncher launcher = new SparkLauncher(Map.of("SPARK_SCALA_VERSION", "2.13"))
                 .setSparkHome(settings.sparkHome().toString())
@@ -87,7 +90,8 @@ final class ClusterExports implements Exports {
                 .setAppName("data-export-" + id)
                 .setAppResource(settings.jobJar().toAbsolutePath().toString())
                 .setMainClass("org.dataexport.job.Main")
-                .addAppArgs("--request", requestFile.toString(), "--result", resultFile.toString())
+                .addAppArgs("--request", requestFile.toString(), "--result", resultFile.toString(),
+                        "--cancel-marker", cancelMarker.toString())
                 // Peak resident memory of the driver and executors, for rss_peak_bytes.
                 .setConf("spark.executor.processTreeMetrics.enabled", "true")
                 .setConf("spark.executor.metrics.pollingInterval", "200ms")
@@ -120,9 +124,14 @@ final class ClusterExports implements Exports {
         });
         try {
             if (!done.await(settings.timeoutSeconds(), TimeUnit.SECONDS)) {
+                // Killing spark-submit does not stop a cluster-mode driver: the marker makes the job
+                // cancel itself and remove what it wrote; spark-submit is killed only after that.
+                writePrivate(fs, cancelMarker, "timeout");
+                boolean stopped = done.await(CANCEL_GRACE_SECONDS, TimeUnit.SECONDS);
                 handle.kill();
                 throw new ExportFailure(500, "ClusterTimeout", "the cluster job did not finish within "
-                        + settings.timeoutSeconds() + " s and was killed");
+                        + settings.timeoutSeconds() + " s and was cancelled" + (stopped ? "" : "; it did not confirm within "
+                        + CANCEL_GRACE_SECONDS + " s, so its destination may need checking"));
             }
         } catch (InterruptedException e) {
             handle.kill();

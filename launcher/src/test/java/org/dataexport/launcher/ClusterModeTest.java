@@ -43,21 +43,28 @@ class ClusterModeTest {
         Files.writeString(conf.resolve("datasets.properties"), String.join("\n",
                 "default=lineitem", "lineitem.type=tpch", "lineitem.table=lineitem", "lineitem.scale_factor=0.01",
                 "lineitem.partitions=2", ""));
-        Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
+        clusterLauncher = clusterLauncher(conf, 300);
+    }
+
+    /** A launcher that submits to the test cluster in cluster deploy mode. */
+    private static Launcher clusterLauncher(Path conf, long timeoutSeconds) throws Exception {
+        Path properties = conf.resolve("launcher-" + timeoutSeconds + ".properties");
+        Files.writeString(properties, String.join("\n",
                 "server.port=0", "auth.tokens=" + TestServer.TOKEN, "exports.max_running=2",
+                "datasets.file=datasets.properties",
                 "submitter=cluster",
                 "cluster.spark_home=" + cluster.sparkHome(),
                 "cluster.master=" + cluster.masterUrl(),
                 "cluster.deploy_mode=cluster",
                 "cluster.job_jar=" + JOB_JAR,
                 "cluster.exchange_dir=" + workDir.resolve("exchange"),
-                "cluster.timeout_seconds=300",
+                "cluster.timeout_seconds=" + timeoutSeconds,
                 "cluster.conf.spark.driver.memory=1g",
                 "cluster.conf.spark.executor.memory=1g",
                 "cluster.conf.spark.driver.host=127.0.0.1",
                 "cluster.conf.spark.hadoop.fs.s3a.retry.limit=1",
                 "cluster.conf.spark.hadoop.fs.s3a.attempts.maximum=1", ""));
-        clusterLauncher = Launcher.start(LauncherConfig.load(conf.resolve("launcher.properties"), Map.of(), false), null);
+        return Launcher.start(LauncherConfig.load(properties, Map.of(), false), null);
     }
 
     @AfterAll
@@ -124,6 +131,19 @@ class ClusterModeTest {
     }
 
     @Test
+    void exportPastTheTimeoutIsCancelledAndLeavesNothing() throws Exception {
+        Path destination = server.newLocalDestination("timed-out");
+        try (Launcher impatient = clusterLauncher(workDir.resolve("conf"), 6)) {
+            JsonNode response = postToCluster(impatient, server.localRequest(destination).toString());
+
+            assertEquals(500, response.get("code").asInt(), response.toString());
+            assertEquals("ClusterTimeout", response.at("/exception/type").asText());
+        }
+        Thread.sleep(5_000); // a driver that ignored the cancellation would commit about now
+        assertEquals(new java.util.TreeSet<String>(), WrittenOutput.local(destination).entries(), "nothing at the destination");
+    }
+
+    @Test
     void sparkSubmitByHandAsTheReadmeShows() throws Exception {
         Path destination = server.newLocalDestination("spark-submit");
         Path requestFile = workDir.resolve("by-hand-request.json");
@@ -155,9 +175,13 @@ class ClusterModeTest {
     }
 
     private static JsonNode postToCluster(String body) {
+        return postToCluster(clusterLauncher, body);
+    }
+
+    private static JsonNode postToCluster(Launcher launcher, String body) {
         try {
             HttpResponse<String> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + clusterLauncher.port() + "/v2/data/export"))
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + launcher.port() + "/v2/data/export"))
                             .header("Authorization", "Bearer " + TestServer.TOKEN).header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -1,0 +1,55 @@
+package org.dataexport.job;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+
+import java.io.IOException;
+
+/**
+ * Cancels the application's jobs once a marker file appears: how the launcher's cluster submitter
+ * stops an export it has given up on, whatever the cluster manager (killing spark-submit does not
+ * stop a cluster-mode driver). Once cancelled it keeps cancelling, so a job submitted after the
+ * marker appeared is stopped too; the export then fails and removes what it wrote.
+ */
+final class CancelWatch implements AutoCloseable {
+    private static final long POLL_MILLIS = 1000;
+
+    private final Thread watcher;
+    private volatile boolean cancelled;
+
+    private CancelWatch(SparkContext context, String marker) {
+        watcher = new Thread(() -> {
+            Path path = new Path(marker);
+            try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    if (cancelled || fs.exists(path)) {
+                        cancelled = true;
+                        context.cancelAllJobs();
+                    }
+                    Thread.sleep(POLL_MILLIS);
+                }
+            } catch (IOException e) {
+                // Without the marker's file system there is nothing to watch.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "export-cancel-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    static CancelWatch start(SparkContext context, String marker) {
+        return new CancelWatch(context, marker);
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    @Override
+    public void close() {
+        watcher.interrupt();
+    }
+}
