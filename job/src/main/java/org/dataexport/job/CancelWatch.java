@@ -13,7 +13,7 @@ import java.io.IOException;
  * stop a cluster-mode driver). Once cancelled it keeps cancelling, so a job submitted after the
  * marker appeared is stopped too; the export then fails and removes what it wrote.
  */
-final class CancelWatch implements AutoCloseable {
+public final class CancelWatch implements AutoCloseable {
     private static final long POLL_MILLIS = 1000;
 
     private final Thread watcher;
@@ -24,7 +24,7 @@ final class CancelWatch implements AutoCloseable {
             Path path = new Path(marker);
             try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
                 while (!Thread.currentThread().isInterrupted()) {
-                    if (cancelled || fs.exists(path)) {
+                    if (cancelled || exists(fs, path)) {
                         cancelled = true;
                         context.cancelAllJobs();
                     }
@@ -40,11 +40,20 @@ final class CancelWatch implements AutoCloseable {
         watcher.start();
     }
 
+    /** A failed look is not a cancellation, and must not end the watch: try again at the next poll. */
+    private static boolean exists(FileSystem fs, Path marker) {
+        try {
+            return fs.exists(marker);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static CancelWatch start(SparkContext context, String marker) {
         return new CancelWatch(context, marker);
     }
 
-    boolean cancelled() {
+    public boolean cancelled() {
         return cancelled;
     }
 

@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs one export on a SparkSession: reads the dataset, has every task write its partition through a
@@ -53,6 +54,14 @@ public final class ExportJob {
 
     /** Runs the export; any failure comes out as an {@link ExportFailure} with its status. */
     public ExportResult run(ExportRequest request) {
+        return run(request, () -> false);
+    }
+
+    /**
+     * Runs the export unless it is cancelled: Spark jobs are cancelled by the caller, and the driver's
+     * own steps (the single-file merge, the commit) check {@code cancelled} before they begin.
+     */
+    public ExportResult run(ExportRequest request, BooleanSupplier cancelled) {
         String exportId = UUID.randomUUID().toString();
         String jobGroup = "export-" + exportId;
         JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -65,7 +74,7 @@ public final class ExportJob {
             try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
                 StagedOutput output = StagedOutput.begin(fs, fs.makeQualified(destination), exportId);
                 try {
-                    return write(data, request, conf, fs, output);
+                    return write(data, request, conf, fs, output, cancelled);
                 } catch (Throwable e) {
                     // Spark fails a job at its first failed task while the others may still be writing:
                     // stop them before removing what they wrote.
@@ -83,8 +92,8 @@ public final class ExportJob {
         }
     }
 
-    private ExportResult write(Dataset<Row> data, ExportRequest request, Configuration conf, FileSystem fs, StagedOutput output)
-            throws IOException {
+    private ExportResult write(Dataset<Row> data, ExportRequest request, Configuration conf, FileSystem fs, StagedOutput output,
+                               BooleanSupplier cancelled) throws IOException {
         FileLayout layout = new FileLayout(request.rowGroupSizeBytes(), request.maxRowGroupsPerFile(), request.targetFileSizeBytes());
         Path staging = output.staging();
         List<WrittenFile> files;
@@ -111,6 +120,7 @@ public final class ExportJob {
         if (files.isEmpty()) {
             files = List.of(writeEmptyFile(request.format(), writeConf, fs, layout, new Path(staging, "empty")));
         }
+        checkNotCancelled(cancelled);
         if (request.mode() == Mode.SINGLE_FILE && files.size() > 1) {
             Path merged = new Path(staging, "single" + request.format().extension());
             files = List.of(request.format() == Format.PARQUET
@@ -120,8 +130,15 @@ public final class ExportJob {
 
         List<String> names = StagedOutput.partNames(files.size(), request.format().extension());
         ExportResult result = ExportResult.of(request.path(), request.mode().apiName(), names, files);
+        checkNotCancelled(cancelled);
         output.commit(files, names, ResponseJson.exportResult(result, true).toPrettyString());
         return result;
+    }
+
+    private static void checkNotCancelled(BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) {
+            throw new ExportFailure(500, "Cancelled", "the export was cancelled by its submitter before it was committed");
+        }
     }
 
     private static void stopTasks(JavaSparkContext context, String jobGroup) {

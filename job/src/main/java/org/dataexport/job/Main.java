@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The job as a Spark application:
@@ -75,12 +76,14 @@ public final class Main {
                 cancelWatch = CancelWatch.start(spark.sparkContext(), cancelMarker);
             }
             ExportResult result;
+            CancelWatch watch = cancelWatch;
+            BooleanSupplier cancelled = () -> watch != null && watch.cancelled();
             if (progress) {
                 try (ProgressReport report = new ProgressReport(spark.sparkContext(), System.err)) {
-                    result = new ExportJob(spark, datasets).run(request);
+                    result = new ExportJob(spark, datasets).run(request, cancelled);
                 }
             } else {
-                result = new ExportJob(spark, datasets).run(request);
+                result = new ExportJob(spark, datasets).run(request, cancelled);
             }
             ResponseJson.Metrics metrics = request.includeMetrics()
                     ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
@@ -88,7 +91,7 @@ public final class Main {
             return ResponseJson.success(result, request.includeFileStats(), metrics);
         } catch (Throwable e) {
             if (cancelWatch != null && cancelWatch.cancelled()) {
-                return ResponseJson.failure(500, "Cancelled", "the export was cancelled by its submitter; nothing was left at the destination");
+                return ResponseJson.failure(500, "Cancelled", "the export was cancelled by its submitter before it was committed");
             }
             // Whatever happened, the caller (a cluster submitter waiting for --result) gets an envelope.
             ExportFailure failure = Failures.scrubbed(e, List.of());

@@ -55,23 +55,35 @@ final class ClusterExports implements Exports {
         String id = UUID.randomUUID().toString();
         Path exchange = new Path(settings.exchangeDir(), id);
         // The job's driver runs in its own JVM: two exports to one destination are kept apart here.
-        Runnable releaseClaim = DestinationClaims.claim(request.destinationUri());
+        Runnable releaseClaim = DestinationClaims.claim(new Path(request.destinationUri())
+                .makeQualified(FileSystem.getDefaultUri(new Configuration()), new Path("/")).toString());
         try (FileSystem fs = FileSystem.newInstance(exchange.toUri(), new Configuration())) {
             fs.setWriteChecksum(false);
+            boolean driverEnded = false;
             try {
                 Path requestFile = writePrivate(fs, new Path(exchange, "request.json"), requestJson);
                 Path datasetsFile = datasetsProperties == null ? null
                         : writePrivate(fs, new Path(exchange, "datasets.properties"), datasetsProperties);
                 Path resultFile = fs.makeQualified(new Path(exchange, "result.json"));
                 Path cancelMarker = fs.makeQualified(new Path(exchange, "cancel"));
-                SparkAppHandle.State finalState = submitAndWait(id, requestFile, datasetsFile, resultFile, fs, cancelMarker);
-                ObjectNode envelope = readResult(fs, resultFile, finalState, id);
+                Submission submission = submitAndWait(id, requestFile, datasetsFile, resultFile, fs, cancelMarker);
+                driverEnded = submission.ended();
+                ObjectNode envelope = readResult(fs, resultFile, submission, id);
+                if (submission.timedOut() && !envelope.get("success").asBoolean()) {
+                    throw new ExportFailure(500, "ClusterTimeout", "the cluster job did not finish within "
+                            + settings.timeoutSeconds() + " s and was cancelled; the job reported: " + envelope.at("/exception/message").asText());
+                }
                 if (request.includeMetrics() && envelope.get("success").asBoolean()) {
                     ((ObjectNode) envelope.at("/data/metrics")).put("elapsed_time", (System.nanoTime() - acceptedNanos) / 1e9);
                 }
                 return envelope;
             } finally {
-                deleteQuietly(fs, exchange);
+                if (driverEnded) {
+                    deleteQuietly(fs, exchange);
+                } else {
+                    // The cancel marker must outlive a driver that has not confirmed it stopped.
+                    LOG.warn("cluster job data-export-{} did not confirm its end; {} is kept for it", id, exchange);
+                }
             }
         } catch (IOException e) {
             throw new ExportFailure(500, "SubmissionFailed", "could not submit the export to the cluster: " + e.getMessage(), e);
@@ -80,7 +92,14 @@ final class ClusterExports implements Exports {
         }
     }
 
-    private SparkAppHandle.State submitAndWait(String id, Path requestFile, Path datasetsFile, Path resultFile,
+    /**
+     * How a submission ended: its handle's final state, whether the launcher's timeout passed (and the
+     * job was told to cancel), and whether the application ended at all.
+     */
+    private record Submission(SparkAppHandle.State state, boolean timedOut, boolean ended) {
+    }
+
+    private Submission submitAndWait(String id, Path requestFile, Path datasetsFile, Path resultFile,
                                                FileSystem fs, Path cancelMarker) throws IOException {
         File log = Files.createTempFile("data-export-submit-" + id, ".log").toFile();
         SparkLauncher launcher = new SparkLauncher(Map.of("SPARK_SCALA_VERSION", "2.13"))
@@ -122,21 +141,28 @@ final class ClusterExports implements Exports {
             public void infoChanged(SparkAppHandle changed) {
             }
         });
+        boolean ended = false;
+        boolean timedOut = false;
         try {
-            if (!done.await(settings.timeoutSeconds(), TimeUnit.SECONDS)) {
+            ended = done.await(settings.timeoutSeconds(), TimeUnit.SECONDS);
+            if (!ended) {
                 // Killing spark-submit does not stop a cluster-mode driver: the marker makes the job
                 // cancel itself and remove what it wrote; spark-submit is killed only after that.
+                timedOut = true;
                 writePrivate(fs, cancelMarker, "timeout");
-                boolean stopped = done.await(CANCEL_GRACE_SECONDS, TimeUnit.SECONDS);
-                handle.kill();
-                throw new ExportFailure(500, "ClusterTimeout", "the cluster job did not finish within "
-                        + settings.timeoutSeconds() + " s and was cancelled" + (stopped ? "" : "; it did not confirm within "
-                        + CANCEL_GRACE_SECONDS + " s, so its destination may need checking"));
+                ended = done.await(CANCEL_GRACE_SECONDS, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
-            handle.kill();
             Thread.currentThread().interrupt();
-            throw new ExportFailure(500, "Interrupted", "the launcher was interrupted while the cluster job ran");
+            cancelQuietly(fs, cancelMarker);
+            throw new ExportFailure(500, "Interrupted", "the launcher was interrupted while the cluster job ran; the job was cancelled");
+        } catch (IOException | RuntimeException e) {
+            cancelQuietly(fs, cancelMarker);
+            throw e;
+        } finally {
+            if (!ended) {
+                handle.kill();
+            }
         }
         if (handle.getState() == SparkAppHandle.State.FINISHED) {
             LOG.info("cluster job data-export-{} ended {}", id, handle.getState());
@@ -144,12 +170,23 @@ final class ClusterExports implements Exports {
         } else {
             LOG.warn("cluster job data-export-{} ended {}; spark-submit output kept in {}", id, handle.getState(), log);
         }
-        return handle.getState();
+        return new Submission(handle.getState(), timedOut, ended);
     }
 
-    /** The job's own envelope; the handle's state only explains a missing one. */
-    private static ObjectNode readResult(FileSystem fs, Path resultFile, SparkAppHandle.State state, String id) throws IOException {
-        long deadline = System.currentTimeMillis() + RESULT_GRACE_MILLIS;
+    private static void cancelQuietly(FileSystem fs, Path cancelMarker) {
+        try {
+            writePrivate(fs, cancelMarker, "cancelled");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not leave the cancel marker {}: {}", cancelMarker, e.getClass().getName());
+        }
+    }
+
+    /**
+     * The job's own envelope, even after a timeout (the job may have committed just before it saw the
+     * cancel marker, or report that it cancelled); the submission only explains a missing one.
+     */
+    private ObjectNode readResult(FileSystem fs, Path resultFile, Submission submission, String id) throws IOException {
+        long deadline = System.currentTimeMillis() + (submission.ended() ? RESULT_GRACE_MILLIS : 0);
         while (true) {
             try (InputStream in = fs.open(resultFile)) {
                 JsonNode envelope = ResponseJson.MAPPER.readTree(in);
@@ -159,8 +196,13 @@ final class ClusterExports implements Exports {
             } catch (FileNotFoundException | com.fasterxml.jackson.core.JsonProcessingException e) {
                 // In cluster deploy mode the handle may end before the driver has written the record.
             }
-            if (System.currentTimeMillis() > deadline) {
-                throw new ExportFailure(500, "ClusterJobFailed", "the cluster job data-export-" + id + " ended " + state
+            if (System.currentTimeMillis() >= deadline) {
+                if (submission.timedOut()) {
+                    throw new ExportFailure(500, "ClusterTimeout", "the cluster job did not finish within "
+                            + settings.timeoutSeconds() + " s and was cancelled" + (submission.ended() ? ""
+                            : "; it did not confirm within " + CANCEL_GRACE_SECONDS + " s, so its destination may need checking"));
+                }
+                throw new ExportFailure(500, "ClusterJobFailed", "the cluster job data-export-" + id + " ended " + submission.state()
                         + " without writing a result; see the launcher log for its spark-submit output");
             }
             try {

@@ -107,10 +107,11 @@ public final class StagedOutput {
                 Path source = new Path(filesInDataOrder.get(i).path());
                 Path target = new Path(destination, names.get(i));
                 moves.add(renames.submit(() -> {
+                    // Recorded first: a rename interrupted after its copy still leaves the target behind.
+                    committed.add(target);
                     if (!fs.rename(source, target)) {
                         throw new IOException("could not move " + source + " to " + target);
                     }
-                    committed.add(target);
                     return null;
                 }));
             }
