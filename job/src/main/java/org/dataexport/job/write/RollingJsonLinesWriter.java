@@ -80,7 +80,7 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
     private void closeFile() throws IOException {
         out.close();
         out = null;
-        written.add(new WrittenFile(path.toString(), partition, written.size(), rowsInFile, 0, bytesInFile, bytesInFile, bytesInFile));
+        written.add(new WrittenFile(path.toString(), partition, written.size(), rowsInFile, 0, bytesInFile, bytesInFile));
     }
 
     /** Abandons the open file after a failure (or a kill), without publishing it. */

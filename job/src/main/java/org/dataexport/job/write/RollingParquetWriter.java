@@ -273,13 +273,11 @@ public final class RollingParquetWriter implements AutoCloseable {
     static WrittenFile describe(String path, int partition, int sequence, ParquetMetadata footer, long fileBytes) {
         long rows = 0;
         long uncompressed = 0;
-        long compressed = 0;
         for (BlockMetaData block : footer.getBlocks()) {
             rows += block.getRowCount();
             uncompressed += block.getTotalByteSize();
-            compressed += block.getCompressedSize();
         }
-        return new WrittenFile(path, partition, sequence, rows, footer.getBlocks().size(), uncompressed, compressed, fileBytes);
+        return new WrittenFile(path, partition, sequence, rows, footer.getBlocks().size(), uncompressed, fileBytes);
     }
 
     /** Abandons the open file after a failure (or a kill), without publishing it; the driver removes the staging directory. */

@@ -55,7 +55,7 @@ public final class SingleFileMerge {
                 bytes += part.fileBytes();
             }
         }
-        return new WrittenFile(target.toString(), 0, 0, rows, 0, bytes, bytes, bytes);
+        return new WrittenFile(target.toString(), 0, 0, rows, 0, bytes, bytes);
     }
 
     private static FileSystemInputFile inputFile(FileSystem fs, WrittenFile file) {

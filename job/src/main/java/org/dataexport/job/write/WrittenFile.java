@@ -10,12 +10,8 @@ import java.util.Comparator;
  * @param uncompressedBytes  Parquet: the sum of the row groups' uncompressed sizes; Jsonl: bytes written
  */
 public record WrittenFile(String path, int partition, int sequence, long rows, int rowGroups,
-                          long uncompressedBytes, long compressedBytes, long fileBytes) implements Serializable {
+                          long uncompressedBytes, long fileBytes) implements Serializable {
 
     public static final Comparator<WrittenFile> DATA_ORDER =
             Comparator.comparingInt(WrittenFile::partition).thenComparingInt(WrittenFile::sequence);
-
-    public WrittenFile withPath(String newPath) {
-        return new WrittenFile(newPath, partition, sequence, rows, rowGroups, uncompressedBytes, compressedBytes, fileBytes);
-    }
 }

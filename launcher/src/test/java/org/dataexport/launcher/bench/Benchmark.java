@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -212,9 +211,5 @@ public final class Benchmark {
         }
         Files.createDirectories(dir.getParent());
         return dir;
-    }
-
-    static String format(double value) {
-        return String.format(Locale.ROOT, "%.2f", value);
     }
 }
