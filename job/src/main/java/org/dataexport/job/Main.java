@@ -75,14 +75,11 @@ public final class Main {
             if (cancelMarker != null) {
                 cancelWatch = CancelWatch.start(spark.sparkContext(), cancelMarker);
             }
-            ExportResult result;
             CancelWatch watch = cancelWatch;
             BooleanSupplier cancelled = () -> watch != null && watch.cancelled();
-            if (progress) {
-                try (ProgressReport report = new ProgressReport(spark.sparkContext(), System.err)) {
-                    result = new ExportJob(spark, datasets).run(request, cancelled);
-                }
-            } else {
+            ExportResult result;
+            // A null resource is allowed: without --progress there is no report to close.
+            try (ProgressReport report = progress ? new ProgressReport(spark.sparkContext(), System.err) : null) {
                 result = new ExportJob(spark, datasets).run(request, cancelled);
             }
             ResponseJson.Metrics metrics = request.includeMetrics()
