@@ -5,6 +5,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
 
+import org.dataexport.job.failure.ErrorType;
+import org.dataexport.job.failure.ExportFailure;
+
 import java.io.IOException;
 
 /**
@@ -19,13 +22,15 @@ public final class CancelWatch implements AutoCloseable {
     private final Thread watcher;
     private volatile boolean cancelled;
 
-    private CancelWatch(SparkContext context, String marker) {
+    private CancelWatch(SparkContext context, String marker, Cancellation cancellation) {
         watcher = new Thread(() -> {
             Path path = new Path(marker);
             try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
                 while (!Thread.currentThread().isInterrupted()) {
                     if (cancelled || exists(fs, path)) {
                         cancelled = true;
+                        cancellation.cancel(new ExportFailure(ErrorType.CANCELLED,
+                                "the export was cancelled by its submitter before it was committed"));
                         context.cancelAllJobs();
                     }
                     Thread.sleep(POLL_MILLIS);
@@ -49,8 +54,8 @@ public final class CancelWatch implements AutoCloseable {
         }
     }
 
-    static CancelWatch start(SparkContext context, String marker) {
-        return new CancelWatch(context, marker);
+    static CancelWatch start(SparkContext context, String marker, Cancellation cancellation) {
+        return new CancelWatch(context, marker, cancellation);
     }
 
     public boolean cancelled() {

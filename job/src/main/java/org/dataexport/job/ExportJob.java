@@ -18,11 +18,16 @@ import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.failure.ExportFailure;
+import org.dataexport.job.failure.Failures;
+import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.request.ExportRequest;
 import org.dataexport.job.request.Format;
 import org.dataexport.job.request.Mode;
+import org.dataexport.job.storage.EndpointPolicy;
 import org.dataexport.job.storage.ExportFileSystems;
 import org.dataexport.job.storage.StorageSettings;
+import org.dataexport.job.write.FileCap;
 import org.dataexport.job.write.FileLayout;
 import org.dataexport.job.write.PartitionWriters;
 import org.dataexport.job.write.RollingJsonLinesWriter;
@@ -31,12 +36,15 @@ import org.dataexport.job.write.SingleFileMerge;
 import org.dataexport.job.write.StagedOutput;
 import org.dataexport.job.write.WrittenFile;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.Optional;
 
 /**
  * Runs one export on a SparkSession: reads the dataset, has every task write its partition through a
@@ -44,37 +52,56 @@ import java.util.function.BooleanSupplier;
  * order. The same code runs in the launcher's JVM (local mode) and as a spark-submit application.
  */
 public final class ExportJob {
+    private static final Logger LOG = LoggerFactory.getLogger(ExportJob.class);
+
     private final SparkSession spark;
     private final DatasetCatalog datasets;
+    private final ExportLimits limits;
+    private final Optional<EndpointPolicy> endpoints;
 
-    public ExportJob(SparkSession spark, DatasetCatalog datasets) {
+    /**
+     * @param limits    the bounds requests are held to; the file cap is enforced here, while writing
+     * @param endpoints the S3 endpoints tasks may connect to, checked before every request they send;
+     *                  empty for an operator's own spark-submit run, which trusts its request
+     */
+    public ExportJob(SparkSession spark, DatasetCatalog datasets, ExportLimits limits, Optional<EndpointPolicy> endpoints) {
         this.spark = spark;
         this.datasets = datasets;
+        this.limits = limits;
+        this.endpoints = endpoints;
     }
 
     /** Runs the export; any failure comes out as an {@link ExportFailure} with its status. */
     public ExportResult run(ExportRequest request) {
-        return run(request, () -> false);
+        return run(request, Cancellation.none());
     }
 
     /**
-     * Runs the export unless it is cancelled: Spark jobs are cancelled by the caller, and the driver's
-     * own steps (the single-file merge, the commit) check {@code cancelled} before they begin.
+     * Runs the export unless it is cancelled: a cancellation cancels the export's Spark jobs, the
+     * driver's own steps (the single-file merge, the commit) check it before they begin, and the
+     * export then fails with the cancellation's reason, leaving nothing behind.
      */
-    public ExportResult run(ExportRequest request, BooleanSupplier cancelled) {
+    public ExportResult run(ExportRequest request, Cancellation cancellation) {
         String exportId = UUID.randomUUID().toString();
         String jobGroup = "export-" + exportId;
         JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // The Spark UI shows this; it names the destination, never the credentials.
         context.setJobGroup(jobGroup, "export " + request.format().apiName() + " to " + request.destinationUri(), true);
+        FileCap cap = null;
         try {
+            limits.check(request);
             Dataset<Row> data = datasets.read(spark, request.dataset());
-            Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage());
+            Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
             Path destination = new Path(request.destinationUri());
             try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
                 StagedOutput output = StagedOutput.begin(fs, fs.makeQualified(destination), exportId);
                 try {
-                    return write(data, request, conf, fs, output, cancelled);
+                    // Also cancels jobs the export starts after the cancellation.
+                    cancellation.onCancel(() -> context.sc().cancelJobGroupAndFutureJobs(jobGroup));
+                    LongAccumulator filesWritten = spark.sparkContext().longAccumulator(PartitionWriters.FILES_WRITTEN);
+                    cap = new FileCap(filesWritten.id(), limits.maxFiles(), () -> context.sc().cancelJobGroupAndFutureJobs(jobGroup));
+                    spark.sparkContext().addSparkListener(cap);
+                    return write(data, request, conf, fs, output, cancellation, filesWritten);
                 } catch (Throwable e) {
                     // Spark fails a job at its first failed task while the others may still be writing:
                     // stop them before removing what they wrote.
@@ -86,29 +113,40 @@ public final class ExportJob {
                 }
             }
         } catch (Throwable e) {
-            throw Failures.scrubbed(e, request.secrets());
+            boolean capExceeded = cap != null && cap.exceeded();
+            Throwable cause = cancellation.reason().<Throwable>map(reason -> reason)
+                    .or(() -> capExceeded ? Optional.of(limits.tooManyFiles(request)) : Optional.empty())
+                    .orElse(e);
+            ExportFailure failure = Failures.scrubbed(cause, request.secrets());
+            if (failure.status() >= 500) {
+                LOG.warn("export to {} failed: {}", request.destinationUri(), Failures.describeForLog(e, request.secrets()));
+            }
+            throw failure;
         } finally {
+            if (cap != null) {
+                spark.sparkContext().removeSparkListener(cap);
+            }
             context.clearJobGroup();
         }
     }
 
     private ExportResult write(Dataset<Row> data, ExportRequest request, Configuration conf, FileSystem fs, StagedOutput output,
-                               BooleanSupplier cancelled) throws IOException {
+                               Cancellation cancellation, LongAccumulator filesWritten) throws IOException {
         FileLayout layout = new FileLayout(request.rowGroupSizeBytes(), request.maxRowGroupsPerFile(), request.targetFileSizeBytes());
         Path staging = output.staging();
         List<WrittenFile> files;
         Configuration writeConf = request.format() == Format.PARQUET ? parquetWriteConf(conf, data, request) : conf;
         Broadcast<SerializableConfiguration> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableConfiguration(writeConf));
-        LongAccumulator filesWritten = spark.sparkContext().longAccumulator(PartitionWriters.FILES_WRITTEN);
+        PartitionWriters.FileBudget budget = new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request));
         try {
             if (request.format() == Format.PARQUET) {
                 files = ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, filesWritten, request.secrets()), false)
+                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, filesWritten, budget, request.secrets()), false)
                         .collect();
             } else {
                 files = data.toJSON().javaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, filesWritten, request.secrets()), false)
+                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, filesWritten, budget, request.secrets()), false)
                         .collect();
             }
         } finally {
@@ -116,11 +154,14 @@ public final class ExportJob {
         }
         files = new ArrayList<>(files);
         files.sort(WrittenFile.DATA_ORDER);
+        if (files.size() > limits.maxFiles()) {
+            throw limits.tooManyFiles(request);
+        }
 
         if (files.isEmpty()) {
             files = List.of(writeEmptyFile(request.format(), writeConf, fs, layout, new Path(staging, "empty")));
         }
-        checkNotCancelled(cancelled);
+        cancellation.check();
         if (request.mode() == Mode.SINGLE_FILE && files.size() > 1) {
             Path merged = new Path(staging, "single" + request.format().extension());
             files = List.of(request.format() == Format.PARQUET
@@ -130,15 +171,9 @@ public final class ExportJob {
 
         List<String> names = StagedOutput.partNames(files.size(), request.format().extension());
         ExportResult result = ExportResult.of(request.path(), request.mode().apiName(), names, files);
-        checkNotCancelled(cancelled);
+        cancellation.check();
         output.commit(files, names, ResponseJson.exportResult(result, true).toPrettyString());
         return result;
-    }
-
-    private static void checkNotCancelled(BooleanSupplier cancelled) {
-        if (cancelled.getAsBoolean()) {
-            throw new ExportFailure(500, "Cancelled", "the export was cancelled by its submitter before it was committed");
-        }
     }
 
     private static void stopTasks(JavaSparkContext context, String jobGroup) {

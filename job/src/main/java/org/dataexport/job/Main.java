@@ -8,14 +8,19 @@ import org.apache.spark.executor.ExecutorMetrics;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.status.api.v1.ExecutorSummary;
 import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.failure.ErrorType;
+import org.dataexport.job.failure.ExportFailure;
+import org.dataexport.job.failure.Failures;
+import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.request.ExportRequest;
+import org.dataexport.job.storage.EndpointPolicy;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.function.BooleanSupplier;
+import java.util.Optional;
 
 /**
  * The job as a Spark application:
@@ -34,10 +39,14 @@ public final class Main {
         String resultFile = null;
         String datasetsFile = null;
         String cancelMarker = null;
+        String allowedEndpoints = null;
+        long maxFiles = ExportLimits.DEFAULTS.maxFiles();
         boolean progress = false;
+        boolean consumeRequest = false;
         for (int i = 0; i < args.length; i += 2) {
-            if (args[i].equals("--progress")) {
-                progress = true;
+            if (args[i].equals("--progress") || args[i].equals("--consume-request")) {
+                progress |= args[i].equals("--progress");
+                consumeRequest |= args[i].equals("--consume-request");
                 i--;
                 continue;
             }
@@ -50,13 +59,19 @@ public final class Main {
                 case "--result" -> resultFile = value;
                 case "--datasets" -> datasetsFile = value;
                 case "--cancel-marker" -> cancelMarker = value;
+                case "--allowed-endpoints" -> allowedEndpoints = value;
+                case "--max-files" -> maxFiles = Long.parseLong(value);
                 default -> usage("unknown argument " + args[i]);
             }
         }
         if (requestFile == null) {
             usage("--request is required");
         }
-        ObjectNode envelope = run(requestFile, datasetsFile, cancelMarker, progress);
+        Options options = new Options(requestFile, consumeRequest, datasetsFile, Optional.ofNullable(cancelMarker),
+                Optional.ofNullable(allowedEndpoints).map(EndpointPolicy::parse),
+                new ExportLimits(ExportLimits.DEFAULTS.minRowGroupSize(), ExportLimits.DEFAULTS.maxRowGroupSize(),
+                        ExportLimits.DEFAULTS.minTargetFileSize(), maxFiles), progress);
+        ObjectNode envelope = run(options);
         String json = envelope.toPrettyString();
         System.out.println(json);
         if (resultFile != null) {
@@ -65,22 +80,33 @@ public final class Main {
         System.exit(envelope.get("success").asBoolean() ? 0 : 1);
     }
 
-    static ObjectNode run(String requestFile, String datasetsFile, String cancelMarker, boolean progress) {
+    /**
+     * The command line: {@code consumeRequest} deletes the request file (it holds credentials) as soon
+     * as it is read; {@code endpoints} (from the launcher) holds the tasks to the server's endpoint policy.
+     */
+    record Options(String requestFile, boolean consumeRequest, String datasetsFile, Optional<String> cancelMarker,
+                   Optional<EndpointPolicy> endpoints, ExportLimits limits, boolean progress) {
+    }
+
+    static ObjectNode run(Options options) {
         long started = System.nanoTime();
         CancelWatch cancelWatch = null;
         try (MemoryWatch memory = MemoryWatch.start()) {
-            ExportRequest request = ExportRequest.fromJson(read(requestFile));
-            DatasetCatalog datasets = datasetsFile == null ? DatasetCatalog.BUILT_IN : DatasetCatalog.load(read(datasetsFile));
-            SparkSession spark = SparkSession.builder().appName("data-export").getOrCreate();
-            if (cancelMarker != null) {
-                cancelWatch = CancelWatch.start(spark.sparkContext(), cancelMarker);
+            String requestJson = read(options.requestFile());
+            if (options.consumeRequest()) {
+                delete(options.requestFile());
             }
-            CancelWatch watch = cancelWatch;
-            BooleanSupplier cancelled = () -> watch != null && watch.cancelled();
+            ExportRequest request = ExportRequest.fromJson(requestJson);
+            DatasetCatalog datasets = options.datasetsFile() == null ? DatasetCatalog.BUILT_IN : DatasetCatalog.load(read(options.datasetsFile()));
+            SparkSession spark = SparkSession.builder().appName("data-export").getOrCreate();
+            Cancellation cancellation = new Cancellation();
+            if (options.cancelMarker().isPresent()) {
+                cancelWatch = CancelWatch.start(spark.sparkContext(), options.cancelMarker().get(), cancellation);
+            }
             ExportResult result;
             // A null resource is allowed: without --progress there is no report to close.
-            try (ProgressReport report = progress ? new ProgressReport(spark.sparkContext(), System.err) : null) {
-                result = new ExportJob(spark, datasets).run(request, cancelled);
+            try (ProgressReport report = options.progress() ? new ProgressReport(spark.sparkContext(), System.err) : null) {
+                result = new ExportJob(spark, datasets, options.limits(), options.endpoints()).run(request, cancellation);
             }
             ResponseJson.Metrics metrics = request.includeMetrics()
                     ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
@@ -88,11 +114,11 @@ public final class Main {
             return ResponseJson.success(result, request.includeFileStats(), metrics);
         } catch (Throwable e) {
             if (cancelWatch != null && cancelWatch.cancelled()) {
-                return ResponseJson.failure(500, "Cancelled", "the export was cancelled by its submitter before it was committed");
+                return ResponseJson.failure(ErrorType.CANCELLED, "the export was cancelled by its submitter before it was committed");
             }
             // Whatever happened, the caller (a cluster submitter waiting for --result) gets an envelope.
             ExportFailure failure = Failures.scrubbed(e, List.of());
-            return ResponseJson.failure(failure.status(), failure.type(), failure.getMessage());
+            return ResponseJson.failure(failure);
         } finally {
             if (cancelWatch != null) {
                 cancelWatch.close();
@@ -123,6 +149,13 @@ public final class Main {
         }
     }
 
+    private static void delete(String file) throws IOException {
+        Path path = new Path(file);
+        try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
+            fs.delete(path, false);
+        }
+    }
+
     /** Writes the file whole or not at all (a temporary name, then a rename): a reader never sees half of it. */
     private static void write(String file, String content) throws IOException {
         Path path = new Path(file);
@@ -141,7 +174,7 @@ public final class Main {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: spark-submit --class " + Main.class.getName()
-                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress] [--cancel-marker path]");
+                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress] [--cancel-marker path] [--allowed-endpoints spec] [--max-files n] [--consume-request]");
         System.exit(2);
     }
 }

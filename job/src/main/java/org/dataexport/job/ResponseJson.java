@@ -3,6 +3,8 @@ package org.dataexport.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.dataexport.job.failure.ErrorType;
+import org.dataexport.job.failure.ExportFailure;
 
 /** The API's response envelope, {code, success, data, exception}, with the contract's field names. */
 public final class ResponseJson {
@@ -27,15 +29,19 @@ public final class ResponseJson {
         return envelope;
     }
 
-    public static ObjectNode failure(int status, String type, String message) {
+    public static ObjectNode failure(ErrorType type, String message) {
         ObjectNode envelope = MAPPER.createObjectNode();
-        envelope.put("code", status);
+        envelope.put("code", type.status());
         envelope.put("success", false);
         envelope.putNull("data");
         ObjectNode exception = envelope.putObject("exception");
-        exception.put("type", type);
+        exception.put("type", type.apiName());
         exception.put("message", message);
         return envelope;
+    }
+
+    public static ObjectNode failure(ExportFailure failure) {
+        return failure(failure.errorType(), failure.getMessage());
     }
 
     public static ObjectNode exportResult(ExportResult result, boolean includeFileStats) {

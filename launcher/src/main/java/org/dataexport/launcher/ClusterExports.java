@@ -8,9 +8,13 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.spark.launcher.SparkAppHandle;
 import org.apache.spark.launcher.SparkLauncher;
-import org.dataexport.job.ExportFailure;
+import org.dataexport.job.failure.ExportFailure;
+import org.dataexport.job.Cancellation;
 import org.dataexport.job.ResponseJson;
+import org.dataexport.job.failure.ErrorType;
+import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.request.ExportRequest;
+import org.dataexport.job.storage.EndpointPolicy;
 import org.dataexport.job.write.DestinationClaims;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,15 +47,22 @@ final class ClusterExports implements Exports {
 
     private final LauncherConfig.ClusterSettings settings;
     private final String datasetsProperties;
+    private final EndpointPolicy endpoints;
+    private final ExportLimits limits;
 
-    /** @param datasetsProperties the launcher's datasets.properties, handed to every job; null for the job's built-in default */
-    ClusterExports(LauncherConfig.ClusterSettings settings, String datasetsProperties) {
+    /**
+     * @param datasetsProperties the launcher's datasets.properties, handed to every job; null for the job's built-in default
+     * @param endpoints          the endpoint policy the job's tasks check before every S3 request
+     */
+    ClusterExports(LauncherConfig.ClusterSettings settings, String datasetsProperties, EndpointPolicy endpoints, ExportLimits limits) {
         this.settings = settings;
         this.datasetsProperties = datasetsProperties;
+        this.endpoints = endpoints;
+        this.limits = limits;
     }
 
     @Override
-    public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos) {
+    public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos, Cancellation cancellation) {
         String id = UUID.randomUUID().toString();
         Path exchange = new Path(settings.exchangeDir(), id);
         // The job's driver runs in its own JVM: two exports to one destination are kept apart here.
@@ -66,11 +77,15 @@ final class ClusterExports implements Exports {
                         : writePrivate(fs, new Path(exchange, "datasets.properties"), datasetsProperties);
                 Path resultFile = fs.makeQualified(new Path(exchange, "result.json"));
                 Path cancelMarker = fs.makeQualified(new Path(exchange, "cancel"));
+                cancellation.onCancel(() -> cancelQuietly(fs, cancelMarker));
                 Submission submission = submitAndWait(id, requestFile, datasetsFile, resultFile, fs, cancelMarker);
                 driverEnded = submission.ended();
                 ObjectNode envelope = readResult(fs, resultFile, submission, id);
+                if (!envelope.get("success").asBoolean() && cancellation.reason().isPresent()) {
+                    throw cancellation.reason().get();
+                }
                 if (submission.timedOut() && !envelope.get("success").asBoolean()) {
-                    throw new ExportFailure(500, "ClusterTimeout", "the cluster job did not finish within "
+                    throw new ExportFailure(ErrorType.CLUSTER_TIMEOUT, "the cluster job did not finish within "
                             + settings.timeoutSeconds() + " s and was cancelled; the job reported: " + envelope.at("/exception/message").asText());
                 }
                 if (request.includeMetrics() && envelope.get("success").asBoolean()) {
@@ -78,6 +93,8 @@ final class ClusterExports implements Exports {
                 }
                 return envelope;
             } finally {
+                // The job deletes the request once read; a job that never started must not leave it either.
+                deleteQuietly(fs, new Path(exchange, "request.json"));
                 if (driverEnded) {
                     deleteQuietly(fs, exchange);
                 } else {
@@ -86,7 +103,7 @@ final class ClusterExports implements Exports {
                 }
             }
         } catch (IOException e) {
-            throw new ExportFailure(500, "SubmissionFailed", "could not submit the export to the cluster: " + e.getMessage(), e);
+            throw new ExportFailure(ErrorType.SUBMISSION_FAILED, "could not submit the export to the cluster: " + e.getClass().getSimpleName(), e);
         } finally {
             releaseClaim.run();
         }
@@ -109,8 +126,9 @@ final class ClusterExports implements Exports {
                 .setAppName("data-export-" + id)
                 .setAppResource(settings.jobJar().toAbsolutePath().toString())
                 .setMainClass("org.dataexport.job.Main")
-                .addAppArgs("--request", requestFile.toString(), "--result", resultFile.toString(),
-                        "--cancel-marker", cancelMarker.toString())
+                .addAppArgs("--request", requestFile.toString(), "--consume-request", "--result", resultFile.toString(),
+                        "--cancel-marker", cancelMarker.toString(), "--allowed-endpoints", endpoints.spec(),
+                        "--max-files", Long.toString(limits.maxFiles()))
                 // Peak resident memory of the driver and executors, for rss_peak_bytes.
                 .setConf("spark.executor.processTreeMetrics.enabled", "true")
                 .setConf("spark.executor.metrics.pollingInterval", "200ms")
@@ -155,7 +173,7 @@ final class ClusterExports implements Exports {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cancelQuietly(fs, cancelMarker);
-            throw new ExportFailure(500, "Interrupted", "the launcher was interrupted while the cluster job ran; the job was cancelled");
+            throw new ExportFailure(ErrorType.SHUTTING_DOWN, "the launcher was interrupted while the cluster job ran; the job was cancelled");
         } catch (IOException | RuntimeException e) {
             cancelQuietly(fs, cancelMarker);
             throw e;
@@ -198,11 +216,11 @@ final class ClusterExports implements Exports {
             }
             if (System.currentTimeMillis() >= deadline) {
                 if (submission.timedOut()) {
-                    throw new ExportFailure(500, "ClusterTimeout", "the cluster job did not finish within "
+                    throw new ExportFailure(ErrorType.CLUSTER_TIMEOUT, "the cluster job did not finish within "
                             + settings.timeoutSeconds() + " s and was cancelled" + (submission.ended() ? ""
                             : "; it did not confirm within " + CANCEL_GRACE_SECONDS + " s, so its destination may need checking"));
                 }
-                throw new ExportFailure(500, "ClusterJobFailed", "the cluster job data-export-" + id + " ended " + submission.state()
+                throw new ExportFailure(ErrorType.CLUSTER_JOB_FAILED, "the cluster job data-export-" + id + " ended " + submission.state()
                         + " without writing a result; see the launcher log for its spark-submit output");
             }
             try {

@@ -3,14 +3,19 @@ package org.dataexport.launcher;
 import org.apache.spark.sql.SparkSession;
 import org.dataexport.job.ExportJob;
 import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.storage.EndpointPolicy;
+import org.dataexport.launcher.request.Admission;
+import org.dataexport.launcher.request.AllowedRoots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The launcher process: the optional embedded S3 server, one warm SparkSession and the REST server.
@@ -63,12 +68,19 @@ public final class Launcher implements AutoCloseable {
             LOG.info("embedded S3 server at {} with bucket {}", s3.endpoint(), settings.bucket());
         }
         try {
+            EndpointPolicy endpoints = config.allowedEndpoints();
+            if (s3 != null) {
+                // The embedded server's own endpoint, and only its port, is allowed besides the configured ones.
+                endpoints = endpoints.plus(rangeOf(config.embeddedS3().host()) + ":" + s3.port());
+            }
+            Admission admission = new Admission(AllowedRoots.of(config.allowedLocalRoots()), endpoints, config.limits());
             Exports exports = config.cluster() == null
                     ? new LocalExports(new ExportJob(spark, Files.exists(config.datasetsFile())
-                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN),
+                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN, config.limits(), Optional.of(endpoints)),
                             spark.sparkContext(), config.maxRunningExports())
-                    : new ClusterExports(config.cluster(), Files.exists(config.datasetsFile()) ? Files.readString(config.datasetsFile()) : null);
-            ExportServer server = new ExportServer(config, exports);
+                    : new ClusterExports(config.cluster(), Files.exists(config.datasetsFile()) ? Files.readString(config.datasetsFile()) : null,
+                            endpoints, config.limits());
+            ExportServer server = new ExportServer(config, exports, admission);
             LOG.info("export API listening on http://{}:{}", config.host(), server.port());
             return new Launcher(s3, server);
         } catch (Exception | Error e) {
@@ -77,6 +89,13 @@ public final class Launcher implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** The address a host name resolves to, as a one-address CIDR range. */
+    private static String rangeOf(String host) throws java.net.UnknownHostException {
+        InetAddress address = InetAddress.getByName(host);
+        return address instanceof java.net.Inet6Address
+                ? "[" + address.getHostAddress() + "]/128" : address.getHostAddress() + "/32";
     }
 
     /** spark-defaults.conf: "key value" lines, as Spark's own file; master defaults to local[*]. */

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import org.dataexport.job.request.ExportLimits;
+import org.dataexport.job.storage.EndpointPolicy;
+
 /**
  * The launcher's settings, from {@code conf/launcher.properties}; bearer tokens may also come from the
  * environment variable {@code EXPORT_API_TOKENS} (comma-separated), which keeps them out of files.
@@ -21,6 +24,11 @@ public record LauncherConfig(
         List<String> tokens,
         int maxRunningExports,
         List<String> allowedLocalRoots,
+        EndpointPolicy allowedEndpoints,
+        ExportLimits limits,
+        long exportTimeoutSeconds,
+        long bodyTimeoutMillis,
+        int maxHeaderBytes,
         Path datasetsFile,
         Path sparkDefaultsFile,
         EmbeddedS3Settings embeddedS3,
@@ -63,6 +71,10 @@ public record LauncherConfig(
         if (maxRunningExports < 1) {
             throw new IllegalArgumentException("exports.max_running must be at least 1");
         }
+        if (exportTimeoutSeconds < 1 || bodyTimeoutMillis < 1 || maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("exports.timeout_seconds and server.body_timeout_seconds must be positive, "
+                    + "server.max_header_bytes at least 1024");
+        }
     }
 
     public static LauncherConfig load(Path file, Map<String, String> environment, boolean forceEmbeddedS3) throws IOException {
@@ -97,7 +109,7 @@ public record LauncherConfig(
                     properties.getProperty("cluster.deploy_mode", "client"),
                     confDir.resolve(properties.getProperty("cluster.job_jar", "../job/target/data-export-job-0.1.0-SNAPSHOT-spark.jar")),
                     properties.getProperty("cluster.exchange_dir", confDir.resolve("../target/exchange").normalize().toString()),
-                    Long.parseLong(properties.getProperty("cluster.timeout_seconds", "3600")),
+                    Long.parseLong(properties.getProperty("cluster.timeout_seconds", properties.getProperty("exports.timeout_seconds", "21600"))),
                     sparkConf);
         } else if (!submitter.equals("local")) {
             throw new IllegalArgumentException("submitter must be local or cluster (got " + submitter + ")");
@@ -109,7 +121,18 @@ public record LauncherConfig(
                 tokens,
                 Integer.parseInt(properties.getProperty("exports.max_running", "2")),
                 Arrays.stream(properties.getProperty("exports.allowed_local_roots", "").split(","))
-                        .map(String::trim).filter(root -> !root.isEmpty()).toList(),
+                        .map(String::trim).filter(root -> !root.isEmpty())
+                        .map(root -> root.startsWith("/") || root.contains(":") ? root : confDir.resolve(root).normalize().toString())
+                        .toList(),
+                EndpointPolicy.parse(properties.getProperty(EndpointPolicy.SETTING, EndpointPolicy.DEFAULT)),
+                new ExportLimits(
+                        Long.parseLong(properties.getProperty("exports.min_row_group_size_bytes", "" + ExportLimits.DEFAULTS.minRowGroupSize())),
+                        Long.parseLong(properties.getProperty("exports.max_row_group_size_bytes", "" + ExportLimits.DEFAULTS.maxRowGroupSize())),
+                        Long.parseLong(properties.getProperty("exports.min_target_file_size_bytes", "" + ExportLimits.DEFAULTS.minTargetFileSize())),
+                        Long.parseLong(properties.getProperty("exports.max_files", "" + ExportLimits.DEFAULTS.maxFiles()))),
+                Long.parseLong(properties.getProperty("exports.timeout_seconds", "21600")),
+                (long) (Double.parseDouble(properties.getProperty("server.body_timeout_seconds", "10")) * 1000),
+                Integer.parseInt(properties.getProperty("server.max_header_bytes", "8192")),
                 confDir.resolve(properties.getProperty("datasets.file", "datasets.properties")),
                 confDir.resolve(properties.getProperty("spark.defaults_file", "spark-defaults.conf")),
                 embedded,
@@ -128,6 +151,7 @@ public record LauncherConfig(
     public String toString() {
         return "LauncherConfig[host=" + host + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + ", tokens=" + tokens.size()
                 + ", maxRunningExports=" + maxRunningExports + ", allowedLocalRoots=" + allowedLocalRoots
+                + ", " + allowedEndpoints + ", limits=" + limits + ", exportTimeoutSeconds=" + exportTimeoutSeconds
                 + ", datasetsFile=" + datasetsFile
                 + ", sparkDefaultsFile=" + sparkDefaultsFile + ", embeddedS3=" + embeddedS3 + ", cluster=" + cluster + "]";
     }

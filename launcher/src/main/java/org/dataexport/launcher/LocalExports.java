@@ -1,6 +1,7 @@
 package org.dataexport.launcher;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.dataexport.job.Cancellation;
 import org.dataexport.job.ExportJob;
 import org.dataexport.job.ExportResult;
 import org.dataexport.job.MemoryWatch;
@@ -34,12 +35,12 @@ final class LocalExports implements Exports {
     }
 
     @Override
-    public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos) {
+    public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos, Cancellation cancellation) {
         // The server admits at most maxRunning exports, so a pool is always free.
         String pool = pools.poll();
         context.setLocalProperty(POOL_PROPERTY, pool);
         try (MemoryWatch memory = MemoryWatch.start()) {
-            ExportResult result = job.run(request);
+            ExportResult result = job.run(request, cancellation);
             ResponseJson.Metrics metrics = request.includeMetrics()
                     ? new ResponseJson.Metrics((System.nanoTime() - acceptedNanos) / 1e9, memory.peakBytes())
                     : null;

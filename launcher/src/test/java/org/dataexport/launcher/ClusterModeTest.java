@@ -51,6 +51,8 @@ class ClusterModeTest {
         Path properties = conf.resolve("launcher-" + timeoutSeconds + ".properties");
         Files.writeString(properties, String.join("\n",
                 "server.port=0", "auth.tokens=" + TestServer.TOKEN, "exports.max_running=2",
+                "exports.allowed_local_roots=" + TestServer.get().workDir,
+                "storage.allowed_endpoints=127.0.0.1/32:" + TestServer.get().s3.port(),
                 "datasets.file=datasets.properties",
                 "submitter=cluster",
                 "cluster.spark_home=" + cluster.sparkHome(),
@@ -136,7 +138,7 @@ class ClusterModeTest {
         try (Launcher impatient = clusterLauncher(workDir.resolve("conf"), 6)) {
             JsonNode response = postToCluster(impatient, server.localRequest(destination).toString());
 
-            assertEquals(500, response.get("code").asInt(), response.toString());
+            assertEquals(504, response.get("code").asInt(), response.toString());
             assertEquals("ClusterTimeout", response.at("/exception/type").asText());
         }
         Thread.sleep(5_000); // a driver that ignored the cancellation would commit about now

@@ -19,7 +19,7 @@ class ConcurrencyTest {
 
     @Test
     void concurrentExportsKeepTheirOwnCredentialsAndLayouts() throws Exception {
-        try (EmbeddedS3 other = EmbeddedS3.start("127.0.0.1", 0, "OTHERACCESSKEY", "other-secret-5d4c3b", "other-bucket")) {
+        try (EmbeddedS3 other = EmbeddedS3.start("127.0.0.1", TestServer.SECOND_S3_PORT, "OTHERACCESSKEY", "other-secret-5d4c3b", "other-bucket")) {
             ObjectNode first = server.s3Request("/concurrent/first").put("row_group_size", 300_000);
             ObjectNode second = server.s3Request("/concurrent/second").put("format", "Jsonl").put("row_group_size", 0);
             ObjectNode secondStorage = (ObjectNode) second.at("/export_paths/storage_config");
@@ -80,7 +80,8 @@ class ConcurrencyTest {
         Path conf = Files.createTempDirectory(server.workDir, "limited-");
         Files.copy(server.workDir.resolve("conf/datasets.properties"), conf.resolve("datasets.properties"));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
-                "server.port=0", "auth.tokens=" + TestServer.TOKEN, "exports.max_running=1", ""));
+                "server.port=0", "auth.tokens=" + TestServer.TOKEN, "exports.max_running=1",
+                "exports.allowed_local_roots=" + server.workDir, ""));
         try (Launcher limited = Launcher.start(LauncherConfig.load(conf.resolve("launcher.properties"), Map.of(), false), server.spark)) {
             String url = "http://127.0.0.1:" + limited.port();
             CompletableFuture<TestServer.Response> slow = CompletableFuture.supplyAsync(() ->

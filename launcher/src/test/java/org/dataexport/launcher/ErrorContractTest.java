@@ -61,7 +61,7 @@ class ErrorContractTest {
                 bad("single_file with target size", r -> r.put("mode", "single_file").put("target_file_size_bytes", 1000), "target_file_size_bytes"),
                 bad("single_file with max row groups", r -> r.put("mode", "single_file").put("max_row_groups_per_file", 2), "max_row_groups_per_file"),
                 bad("Jsonl with max row groups", r -> r.put("format", "Jsonl").put("row_group_size", 0).put("max_row_groups_per_file", 2), "max_row_groups_per_file"),
-                bad("Jsonl with row group size", r -> r.put("format", "Jsonl"), "row_group_size"),
+                bad("Jsonl with a row group size not the default", r -> r.put("format", "Jsonl").put("row_group_size", 1_000_000), "row_group_size"),
                 bad("unknown dataset", r -> r.put("dataset", "no_such_dataset"), "dataset"),
                 bad("body not an object", r -> { }, "") // replaced below by a JSON array
         );

@@ -107,10 +107,7 @@ class ExportSafetyTest {
 
     @Test
     void unreachableStorageIsA502() throws IOException {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = TestServer.CLOSED_PORT;
         ObjectNode request = server.s3Request("/export/dir");
         ((ObjectNode) request.at("/export_paths/storage_config/options")).put("endpoint", "http://127.0.0.1:" + closedPort);
 

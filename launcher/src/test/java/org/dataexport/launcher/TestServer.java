@@ -27,6 +27,10 @@ public final class TestServer {
     public static final String BUCKET = "my_bucket";
     public static final String OTHER_BUCKET = "exports";
     public static final ObjectMapper JSON = new ObjectMapper();
+    public static final int CLOSED_PORT = closedPort();
+    public static final int SECOND_S3_PORT = closedPort();
+    public static final int REDIRECT_PORT = closedPort();
+    public static final int MAX_FILES = 100;
 
     private static TestServer instance;
 
@@ -76,6 +80,12 @@ public final class TestServer {
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
                 "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
                 "auth.tokens=" + TOKEN, "exports.max_running=4", "exports.allowed_local_roots=" + workDir,
+                // A loopback port where nothing listens: allowed, so that an unreachable store can be tested.
+                // and the ports of a second S3 server and of a server that answers with redirects.
+                "storage.allowed_endpoints=127.0.0.1/32:" + CLOSED_PORT + ",127.0.0.1/32:" + SECOND_S3_PORT
+                        + ",127.0.0.1/32:" + REDIRECT_PORT,
+                "exports.min_target_file_size_bytes=100000", "exports.max_files=" + MAX_FILES,
+                "server.body_timeout_seconds=3",
                 "embedded_s3.enabled=true", "embedded_s3.port=0",
                 "embedded_s3.access_key=" + ACCESS_KEY, "embedded_s3.secret_key=" + SECRET_KEY,
                 "embedded_s3.bucket=" + BUCKET, ""));
@@ -101,6 +111,14 @@ public final class TestServer {
             spark.stop();
         }));
         return server;
+    }
+
+    private static int closedPort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -3,15 +3,12 @@ package org.dataexport.job.request;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.Serializable;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * One export request, validated at construction: every instance is runnable as it stands.
@@ -34,19 +31,15 @@ public record ExportRequest(
 
     public static final long DEFAULT_ROW_GROUP_SIZE = 40_000_000L;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
-    // Destinations that need the request's own credentials go through storage_config, never the
-    // server's file system configuration.
-    private static final Set<String> OBJECT_STORE_SCHEMES = Set.of("s3", "s3a", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs");
-    // File systems a path without storage_config may name.
-    private static final Set<String> ENGINE_SCHEMES = Set.of("file", "hdfs", "viewfs", "webhdfs", "swebhdfs");
-    // The staging directory's name: a destination inside another export's staging area is refused.
-    private static final String STAGING_SEGMENT = "_temporary";
+    private static final String PATH_FIELD = "export_paths.paths[0]";
+    // Exactly one JSON object: duplicate fields and anything after the object are refused.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public ExportRequest {
         if (path == null || path.isBlank()) {
-            throw new InvalidRequestException("export_paths.paths[0]", "must not be empty");
+            throw new InvalidRequestException(PATH_FIELD, "must not be empty");
         }
         if (format == null) {
             format = Format.PARQUET;
@@ -54,10 +47,11 @@ public record ExportRequest(
         if (mode == null) {
             mode = Mode.MULTI_FILE;
         }
+        // The default is always accepted (clients generated from the API page send every field).
         if (rowGroupSizeBytes == 0) {
             rowGroupSizeBytes = DEFAULT_ROW_GROUP_SIZE;
-        } else if (format == Format.JSONL) {
-            throw new InvalidRequestException("row_group_size", "applies to Parquet only; remove it for Jsonl");
+        } else if (format == Format.JSONL && rowGroupSizeBytes != DEFAULT_ROW_GROUP_SIZE) {
+            throw new InvalidRequestException("row_group_size", "applies to Parquet only; remove it (or send the default) for Jsonl");
         }
         if (maxRowGroupsPerFile > 0 && format == Format.JSONL) {
             throw new InvalidRequestException("max_row_groups_per_file", "applies to Parquet only; Jsonl files have no row groups");
@@ -73,7 +67,7 @@ public record ExportRequest(
         if (dataset != null && !dataset.matches("[A-Za-z0-9_.-]{1,128}")) {
             throw new InvalidRequestException("dataset", "must be a dataset name from the server's configuration");
         }
-        destinationUri(path, storage);
+        destination(path, storage);
     }
 
     public static ExportRequest fromJson(String body) {
@@ -87,6 +81,8 @@ public record ExportRequest(
             String what = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
                     ? e.getOriginalMessage() : "malformed JSON";
             throw new InvalidRequestException("", what + where);
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            throw new InvalidRequestException("", "the body must be exactly one JSON object, with nothing after it");
         } catch (JsonProcessingException e) {
             throw new InvalidRequestException("", "malformed JSON");
         }
@@ -123,67 +119,29 @@ public record ExportRequest(
         return parsed;
     }
 
-    /** Where the files go, as a Hadoop file system URI: {@code s3a://bucket/prefix}, {@code file:/dir}, {@code hdfs://...}. */
+    /** Where the files go, in the one normalised form every check and the writer use. */
+    public Destination destination() {
+        return destination(path, storage);
+    }
+
+    /** Where the files go, as a Hadoop file system URI: {@code s3a://bucket/prefix}, {@code file:///dir}, {@code hdfs://nn/dir}. */
     public String destinationUri() {
-        return destinationUri(path, storage);
+        return destination().uri();
     }
 
     public List<String> secrets() {
         return storage == null ? List.of() : storage.secrets();
     }
 
-    private static String destinationUri(String path, S3Storage storage) {
-        String field = "export_paths.paths[0]";
-        if (storage != null) {
-            String prefix = path.replaceAll("^/+", "").replaceAll("/+$", "");
-            if (prefix.isEmpty()) {
-                throw new InvalidRequestException(field, "must name a directory inside the bucket, such as \"/export/dir\"");
-            }
-            for (String segment : prefix.split("/", -1)) {
-                if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || segment.equals(STAGING_SEGMENT)) {
-                    throw new InvalidRequestException(field, "must be a plain key prefix without empty, '.', '..' or '"
-                            + STAGING_SEGMENT + "' segments");
-                }
-            }
-            return "s3a://" + storage.bucket() + "/" + prefix;
-        }
-        URI uri;
-        try {
-            uri = new URI(path);
-        } catch (URISyntaxException e) {
-            throw new InvalidRequestException(field, "is not a valid path or URI");
-        }
-        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme != null && OBJECT_STORE_SCHEMES.contains(scheme)) {
-            throw new InvalidRequestException(field, "an object store destination needs export_paths.storage_config "
-                    + "with its bucket and credentials; give the path as a key prefix such as \"/export/dir\"");
-        }
-        if (scheme != null && !ENGINE_SCHEMES.contains(scheme)) {
-            throw new InvalidRequestException(field, "must be an absolute path or a URI with one of the schemes " + ENGINE_SCHEMES);
-        }
-        if (uri.getRawUserInfo() != null) {
-            throw new InvalidRequestException(field, "must not carry credentials");
-        }
-        String dirPath = uri.getPath();
-        if (dirPath == null || !dirPath.startsWith("/")) {
-            throw new InvalidRequestException(field, "must be an absolute directory path or a URI such as hdfs://namenode/dir");
-        }
-        if (dirPath.replaceAll("/+", "/").equals("/")) {
-            throw new InvalidRequestException(field, "must name a directory, not the file system root");
-        }
-        if (("/" + dirPath + "/").contains("/../") || ("/" + dirPath + "/").contains("/./")
-                || ("/" + dirPath + "/").contains("/" + STAGING_SEGMENT + "/")) {
-            throw new InvalidRequestException(field, "must not contain '.', '..' or '" + STAGING_SEGMENT + "' segments");
-        }
-        // A path without a scheme lands on the engine's default file system (fs.defaultFS).
-        return path.replaceAll("/+$", "");
+    private static Destination destination(String path, S3Storage storage) {
+        return storage != null ? Destination.parseS3(PATH_FIELD, path, storage.bucket()) : Destination.parseEngine(PATH_FIELD, path);
     }
 
     @Override
     public String toString() {
-        return "ExportRequest[path=" + path + ", storage=" + storage + ", format=" + format.apiName()
+        return "ExportRequest[path=" + org.dataexport.job.failure.CallerText.quote(path) + ", storage=" + storage + ", format=" + format.apiName()
                 + ", mode=" + mode.apiName() + ", rowGroupSizeBytes=" + rowGroupSizeBytes
                 + ", maxRowGroupsPerFile=" + maxRowGroupsPerFile + ", targetFileSizeBytes=" + targetFileSizeBytes
-                + ", dataset=" + dataset + "]";
+                + ", dataset=" + org.dataexport.job.failure.CallerText.quote(dataset) + "]";
     }
 }

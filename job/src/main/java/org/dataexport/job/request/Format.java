@@ -29,6 +29,6 @@ public enum Format {
                 return format;
             }
         }
-        throw new InvalidRequestException(field, "must be \"Parquet\" or \"Jsonl\" (got \"" + value + "\")");
+        throw new InvalidRequestException(field, "must be \"Parquet\" or \"Jsonl\" (got " + org.dataexport.job.failure.CallerText.quote(value) + ")");
     }
 }

@@ -113,7 +113,7 @@ final class JsonFields {
         for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!known.contains(name)) {
-                throw new InvalidRequestException(path(name), "unknown field");
+                throw new InvalidRequestException(path(org.dataexport.job.failure.CallerText.escape(name)), "unknown field");
             }
         }
     }

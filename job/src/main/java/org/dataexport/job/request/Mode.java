@@ -20,6 +20,6 @@ public enum Mode {
                 return mode;
             }
         }
-        throw new InvalidRequestException(field, "must be \"multi_file\" or \"single_file\" (got \"" + value + "\")");
+        throw new InvalidRequestException(field, "must be \"multi_file\" or \"single_file\" (got " + org.dataexport.job.failure.CallerText.quote(value) + ")");
     }
 }

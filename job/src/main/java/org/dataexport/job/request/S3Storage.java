@@ -35,12 +35,12 @@ public record S3Storage(
         Objects.requireNonNull(accessKey, "accessKey");
         Objects.requireNonNull(secretKey, "secretKey");
         if (!BUCKET_NAME.matcher(bucket).matches() || bucket.contains("..")) {
-            throw new InvalidRequestException(PREFIX + "bucket", "\"" + bucket + "\" is not a valid bucket name: "
+            throw new InvalidRequestException(PREFIX + "bucket", org.dataexport.job.failure.CallerText.quote(bucket) + " is not a valid bucket name: "
                     + "3 to 63 lower-case letters, digits, '.', '-' or '_', starting and ending with a letter or digit");
         }
         if (bucket.contains("_") && virtualHostedStyle) {
-            throw new InvalidRequestException(PREFIX + "options.virtual_hosted_style", "bucket \"" + bucket
-                    + "\" contains '_', which cannot appear in a host name; use virtual_hosted_style: false (path-style)");
+            throw new InvalidRequestException(PREFIX + "options.virtual_hosted_style", "bucket " + bucket
+                    + " contains '_', which cannot appear in a host name; use virtual_hosted_style: false (path-style)");
         }
         if (endpoint != null) {
             String scheme = endpoint.getScheme();
@@ -54,7 +54,7 @@ public record S3Storage(
     static S3Storage parse(JsonFields config) {
         String type = config.requiredString("storage_type");
         if (!"S3".equals(type.toUpperCase(Locale.ROOT))) {
-            throw new InvalidRequestException(config.path("storage_type"), "must be \"S3\" (got \"" + type + "\")");
+            throw new InvalidRequestException(config.path("storage_type"), "must be \"S3\" (got " + org.dataexport.job.failure.CallerText.quote(type) + ")");
         }
         String bucket = config.requiredString("bucket");
         JsonFields credentials = config.requiredObject("credentials");
@@ -94,6 +94,9 @@ public record S3Storage(
         }
         if (uri.getRawUserInfo() != null) {
             throw new InvalidRequestException(field, "must not carry credentials; put them in storage_config.credentials");
+        }
+        if (uri.getPort() > 65535) {
+            throw new InvalidRequestException(field, "port " + uri.getPort() + " is not between 1 and 65535");
         }
         if (uri.getHost() == null) {
             throw new InvalidRequestException(field, "must name a host, as in https://s3.example.com");

@@ -1,6 +1,6 @@
 package org.dataexport.job.write;
 
-import org.dataexport.job.ExportFailure;
+import org.dataexport.job.failure.ExportFailure;
 
 import java.util.HashSet;
 import java.util.Set;

@@ -9,7 +9,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
-import org.dataexport.job.Failures;
+import org.dataexport.job.failure.ExportFailure;
+import org.dataexport.job.failure.Failures;
 import org.dataexport.job.storage.ExportFileSystems;
 
 import java.io.IOException;
@@ -30,10 +31,10 @@ public final class PartitionWriters {
 
     public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> parquet(
             Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten,
-            List<String> secrets) {
+            FileBudget budget, List<String> secrets) {
         return (partition, rows) -> {
             Configuration hadoopConf = conf.value().value();
-            return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, secrets, (fs, paths) -> {
+            return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, budget, secrets, (fs, paths) -> {
                 try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, partition, paths)) {
                     while (rows.hasNext()) {
                         writer.write(rows.next());
@@ -46,8 +47,8 @@ public final class PartitionWriters {
 
     public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
             Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten,
-            List<String> secrets) {
-        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", filesWritten, secrets, (fs, paths) -> {
+            FileBudget budget, List<String> secrets) {
+        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", filesWritten, budget, secrets, (fs, paths) -> {
             try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, partition, paths)) {
                 while (lines.hasNext()) {
                     writer.write(lines.next());
@@ -57,18 +58,30 @@ public final class PartitionWriters {
         });
     }
 
+    /**
+     * The most files one task may write, and the failure it ends with when it would write more (made
+     * on the driver, where the request is known).
+     */
+    public record FileBudget(long maxFiles, ExportFailure exceeded) implements java.io.Serializable {
+    }
+
     private interface PartitionWrite {
         List<WrittenFile> write(FileSystem fs, java.util.function.IntFunction<Path> paths) throws IOException;
     }
 
     private static Iterator<WrittenFile> inTask(Configuration conf, String staging, int partition, String extension,
-                                                LongAccumulator filesWritten, List<String> secrets, PartitionWrite write) {
+                                                LongAccumulator filesWritten, FileBudget budget, List<String> secrets,
+                                                PartitionWrite write) {
         Path dir = new Path(staging);
         TaskContext task = TaskContext.get();
         long attempt = task == null ? 0 : task.taskAttemptId();
         try (FileSystem fs = ExportFileSystems.open(dir, conf)) {
-            List<WrittenFile> files = write.write(fs,
-                    sequence -> new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension)));
+            List<WrittenFile> files = write.write(fs, sequence -> {
+                if (sequence >= budget.maxFiles()) {
+                    throw budget.exceeded();
+                }
+                return new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension));
+            });
             if (task != null) {
                 // Spark's UI and listeners show these as the task's output.
                 task.taskMetrics().outputMetrics().setRecordsWritten(files.stream().mapToLong(WrittenFile::rows).sum());

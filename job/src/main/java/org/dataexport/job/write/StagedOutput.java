@@ -4,7 +4,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.dataexport.job.ExportFailure;
+import org.dataexport.job.failure.ExportFailure;
 
 import java.io.IOException;
 import java.io.OutputStream;

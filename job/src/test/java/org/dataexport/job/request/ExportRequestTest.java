@@ -27,7 +27,7 @@ class ExportRequestTest {
         assertFalse(request.includeMetrics());
         assertNull(request.storage());
         assertNull(request.dataset());
-        assertEquals("/tmp/out", request.destinationUri(), "a path without a scheme stays on the default file system");
+        assertEquals("file:///tmp/out", request.destinationUri(), "a plain absolute path is on the local file system");
     }
 
     @Test
@@ -76,6 +76,25 @@ class ExportRequestTest {
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> ExportRequest.fromJson("{\"export_paths\": {\"paths\": [\"out/dir\"]}}"));
         assertEquals("export_paths.paths[0]", e.field());
+    }
+
+    @Test
+    void defaultsAreAcceptedInEveryCombination() {
+        for (String format : new String[] {"\"Parquet\"", "\"Jsonl\"", "null"}) {
+            for (String mode : new String[] {"\"multi_file\"", "\"single_file\"", "null"}) {
+                ExportRequest request = ExportRequest.fromJson(String.format(S3, ", \"format\": " + format + ", \"mode\": " + mode
+                        + ", \"row_group_size\": 40000000, \"max_row_groups_per_file\": null, \"target_file_size_bytes\": null,"
+                        + " \"include_metrics\": false, \"dataset\": null"));
+                assertEquals(ExportRequest.DEFAULT_ROW_GROUP_SIZE, request.rowGroupSizeBytes());
+            }
+        }
+    }
+
+    @Test
+    void exactlyOneJsonObject() {
+        for (String body : new String[] {String.format(S3, "") + " garbage", String.format(S3, "") + String.format(S3, ""), "{} []"}) {
+            assertThrows(InvalidRequestException.class, () -> ExportRequest.fromJson(body), body);
+        }
     }
 
     @Test

@@ -50,7 +50,7 @@ public final class Benchmark {
         this.source = source;
         DatasetCatalog datasets = new DatasetCatalog("lineitem",
                 Map.of("lineitem", new DatasetDefinition("lineitem", "parquet", Map.of("path", source.toUri().toString()))));
-        this.job = new ExportJob(spark, datasets);
+        this.job = new ExportJob(spark, datasets, org.dataexport.job.request.ExportLimits.DEFAULTS, java.util.Optional.empty());
     }
 
     public static void main(String[] args) throws Exception {

@@ -36,7 +36,8 @@ final class LauncherBenchmark {
         Files.writeString(conf.resolve("datasets.properties"), String.join("\n", "default=lineitem",
                 "lineitem.type=tpch", "lineitem.table=lineitem", "lineitem.scale_factor=0.01", "lineitem.partitions=2",
                 "nation.type=tpch", "nation.table=nation", "nation.scale_factor=1", "nation.partitions=1", ""));
-        Files.writeString(conf.resolve("launcher.properties"), String.join("\n", "server.port=0", "auth.tokens=" + TOKEN, ""));
+        Files.writeString(conf.resolve("launcher.properties"), String.join("\n", "server.port=0", "auth.tokens=" + TOKEN,
+                "exports.allowed_local_roots=" + work, ""));
 
         AtomicLong firstTaskLaunch = new AtomicLong();
         spark.sparkContext().addSparkListener(new SparkListener() {
@@ -67,6 +68,7 @@ final class LauncherBenchmark {
         Path root = Path.of("").toAbsolutePath();
         try (StandaloneCluster cluster = StandaloneCluster.start(root, clusterWork)) {
             Files.writeString(conf.resolve("cluster.properties"), String.join("\n", "server.port=0", "auth.tokens=" + TOKEN,
+                    "exports.allowed_local_roots=" + work,
                     "submitter=cluster", "cluster.spark_home=" + cluster.sparkHome(), "cluster.master=" + cluster.masterUrl(),
                     "cluster.deploy_mode=client", "cluster.job_jar=" + root.resolve("job/target/data-export-job-0.1.0-SNAPSHOT-spark.jar"),
                     "cluster.exchange_dir=" + clusterWork.resolve("exchange"), "cluster.conf.spark.driver.host=127.0.0.1",
