@@ -8,6 +8,7 @@ import org.dataexport.job.ResponseJson;
 import org.dataexport.job.failure.CallerText;
 import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.failure.ExportFailure;
+import org.dataexport.job.failure.Failures;
 import org.dataexport.job.request.ExportRequest;
 import org.dataexport.launcher.request.Admission;
 import org.dataexport.launcher.request.RequestBody;
@@ -58,6 +59,8 @@ public final class ExportServer implements AutoCloseable {
             javalin.showJavalinBanner = false;
             javalin.http.prefer405over404 = true;
             javalin.http.maxRequestSize = config.maxBodyBytes();
+            // Requests Jetty refuses before any handler (bad URIs, headers too large) get the envelope too.
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new EnvelopeErrorHandler()));
             javalin.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(config.maxHeaderBytes());
                 http.setSendServerVersion(false);
@@ -99,8 +102,14 @@ public final class ExportServer implements AutoCloseable {
         }
         RequestBody.checkMediaType(ctx.contentType());
         String json = body.read(ctx.req());
-        ExportRequest request = ExportRequest.fromJson(json);
-        admission.check(request);
+        ExportRequest request;
+        try {
+            request = ExportRequest.fromJson(json);
+            admission.check(request);
+        } catch (ExportFailure refused) {
+            // A caller may put a key into any field: the refusal never repeats one.
+            throw new ExportFailure(refused.errorType(), Failures.redact(refused.getMessage(), ExportRequest.secretsIn(json)));
+        }
         // A request beyond the limit is answered at once rather than queued where the caller cannot see it.
         if (!running.tryAcquire()) {
             throw new ExportFailure(ErrorType.TOO_MANY_EXPORTS, "the server is already running its limit of "
@@ -119,6 +128,11 @@ public final class ExportServer implements AutoCloseable {
         ObjectNode response;
         try {
             response = exports.run(request, json, accepted, cancellation);
+        } catch (ExportFailure failure) {
+            if (client.wasGone()) {
+                LOG.info("export to {} cancelled: its caller disconnected", request.destinationUri());
+            }
+            throw failure;
         } finally {
             watch.cancel(false);
             timeout.cancel(false);

@@ -129,6 +129,21 @@ public record ExportRequest(
         return destination().uri();
     }
 
+    /**
+     * The credentials a body carries, read leniently from a body that may not parse as a request:
+     * so that a refusal's message can be scrubbed of them whatever field the caller misused.
+     */
+    public static List<String> secretsIn(String body) {
+        try {
+            JsonNode credentials = JSON.readTree(body).at("/export_paths/storage_config/credentials");
+            return java.util.stream.Stream.of("access_key", "secret_key", "session_token")
+                    .map(credentials::get).filter(node -> node != null && node.isTextual() && !node.textValue().isEmpty())
+                    .map(JsonNode::textValue).toList();
+        } catch (JsonProcessingException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     public List<String> secrets() {
         return storage == null ? List.of() : storage.secrets();
     }
