@@ -95,7 +95,7 @@ public record S3Storage(
         if (uri.getRawUserInfo() != null) {
             throw new InvalidRequestException(field, "must not carry credentials; put them in storage_config.credentials");
         }
-        if (uri.getPort() > 65535) {
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
             throw new InvalidRequestException(field, "port " + uri.getPort() + " is not between 1 and 65535");
         }
         if (uri.getHost() == null) {
