@@ -3,6 +3,7 @@ package org.dataexport.launcher;
 import org.apache.spark.sql.SparkSession;
 import org.dataexport.job.ExportJob;
 import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.storage.EndpointPolicy;
 import org.dataexport.launcher.request.Admission;
 import org.dataexport.launcher.request.AllowedRoots;
@@ -73,10 +74,13 @@ public final class Launcher implements AutoCloseable {
                 // The embedded server's own endpoint, and only its port, is allowed besides the configured ones.
                 endpoints = endpoints.plus(rangeOf(config.embeddedS3().host()) + ":" + s3.port());
             }
-            Admission admission = new Admission(AllowedRoots.of(config.allowedLocalRoots()), endpoints, config.limits());
+            // Local mode: a row group is buffered in this JVM's heap, shared by every task slot.
+            ExportLimits limits = spark == null ? config.limits()
+                    : config.limits().fittingMemory(Runtime.getRuntime().maxMemory() / Math.max(1, spark.sparkContext().defaultParallelism()));
+            Admission admission = new Admission(AllowedRoots.of(config.allowedLocalRoots()), endpoints, limits);
             Exports exports = config.cluster() == null
                     ? new LocalExports(new ExportJob(spark, Files.exists(config.datasetsFile())
-                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN, config.limits(), Optional.of(endpoints)),
+                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN, limits, Optional.of(endpoints)),
                             spark.sparkContext(), config.maxRunningExports())
                     : new ClusterExports(config.cluster(), Files.exists(config.datasetsFile()) ? Files.readString(config.datasetsFile()) : null,
                             endpoints, config.limits());

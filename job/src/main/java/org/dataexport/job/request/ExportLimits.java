@@ -25,6 +25,16 @@ public record ExportLimits(long minRowGroupSize, long maxRowGroupSize, long minT
         }
     }
 
+    /**
+     * These limits with the largest row group lowered to what one task can buffer in
+     * {@code memoryPerTask} bytes (half of it, as a writer holds a group and its pages), never below the
+     * API's default.
+     */
+    public ExportLimits fittingMemory(long memoryPerTask) {
+        long fits = Math.max(ExportRequest.DEFAULT_ROW_GROUP_SIZE, memoryPerTask / 2);
+        return new ExportLimits(minRowGroupSize, Math.min(maxRowGroupSize, fits), minTargetFileSize, maxFiles);
+    }
+
     /** Refuses a request outside the bounds; the message names the field and the setting. */
     public void check(ExportRequest request) {
         if (request.format() == Format.PARQUET) {
