@@ -13,28 +13,24 @@ import java.io.IOException;
 /**
  * Cancels the application's jobs once a marker file appears: how the launcher's cluster submitter
  * stops an export it has given up on, whatever the cluster manager (killing spark-submit does not
- * stop a cluster-mode driver). Once cancelled it keeps cancelling, so a job submitted after the
- * marker appeared is stopped too; the export then fails and removes what it wrote.
+ * stop a cluster-mode driver). The marker cancels the export's {@link Cancellation}, which also stops
+ * the export's jobs submitted afterwards; the export then fails and removes what it wrote.
  */
 public final class CancelWatch implements AutoCloseable {
     private static final long POLL_MILLIS = 1000;
 
     private final Thread watcher;
-    private volatile boolean cancelled;
 
     private CancelWatch(SparkContext context, String marker, Cancellation cancellation) {
         watcher = new Thread(() -> {
             Path path = new Path(marker);
             try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
-                while (!Thread.currentThread().isInterrupted()) {
-                    if (cancelled || exists(fs, path)) {
-                        cancelled = true;
-                        cancellation.cancel(new ExportFailure(ErrorType.CANCELLED,
-                                "the export was cancelled by its submitter before it was committed"));
-                        context.cancelAllJobs();
-                    }
+                while (!exists(fs, path)) {
                     Thread.sleep(POLL_MILLIS);
                 }
+                cancellation.cancel(new ExportFailure(ErrorType.CANCELLED,
+                        "the export was cancelled by its submitter before it was committed"));
+                context.cancelAllJobs();
             } catch (IOException e) {
                 // Without the marker's file system there is nothing to watch.
             } catch (InterruptedException e) {
@@ -56,10 +52,6 @@ public final class CancelWatch implements AutoCloseable {
 
     static CancelWatch start(SparkContext context, String marker, Cancellation cancellation) {
         return new CancelWatch(context, marker, cancellation);
-    }
-
-    public boolean cancelled() {
-        return cancelled;
     }
 
     @Override

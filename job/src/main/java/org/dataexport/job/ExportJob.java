@@ -60,7 +60,8 @@ public final class ExportJob {
     private final Optional<EndpointPolicy> endpoints;
 
     /**
-     * @param limits    the bounds requests are held to; the file cap is enforced here, while writing
+     * @param limits    the file cap is enforced here, while writing (the size bounds are checked by
+     *                  whoever admits the request: the launcher's Admission, or Main)
      * @param endpoints the S3 endpoints tasks may connect to, checked before every request they send;
      *                  empty for an operator's own spark-submit run, which trusts its request
      */
@@ -89,7 +90,6 @@ public final class ExportJob {
         context.setJobGroup(jobGroup, "export " + request.format().apiName() + " to " + request.destinationUri(), true);
         FileCap cap = null;
         try {
-            limits.check(request);
             Dataset<Row> data = datasets.read(spark, request.dataset());
             Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
             Path destination = new Path(request.destinationUri());

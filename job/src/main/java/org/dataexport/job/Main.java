@@ -8,7 +8,6 @@ import org.apache.spark.executor.ExecutorMetrics;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.status.api.v1.ExecutorSummary;
 import org.dataexport.job.data.DatasetCatalog;
-import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.request.ExportLimits;
@@ -97,6 +96,8 @@ public final class Main {
                 delete(options.requestFile());
             }
             ExportRequest request = ExportRequest.fromJson(requestJson);
+            // The launcher checks the bounds at request time (Admission); a run by hand is checked here.
+            options.limits().check(request);
             DatasetCatalog datasets = options.datasetsFile() == null ? DatasetCatalog.BUILT_IN : DatasetCatalog.load(read(options.datasetsFile()));
             SparkSession spark = SparkSession.builder().appName("data-export").getOrCreate();
             Cancellation cancellation = new Cancellation();
@@ -113,10 +114,7 @@ public final class Main {
                     : null;
             return ResponseJson.success(result, request.includeFileStats(), metrics);
         } catch (Throwable e) {
-            if (cancelWatch != null && cancelWatch.cancelled()) {
-                return ResponseJson.failure(ErrorType.CANCELLED, "the export was cancelled by its submitter before it was committed");
-            }
-            // Whatever happened, the caller (a cluster submitter waiting for --result) gets an envelope.
+            // A cancelled export fails with the cancellation's own reason (ExportJob). Whatever happened, the caller (a cluster submitter waiting for --result) gets an envelope.
             ExportFailure failure = Failures.scrubbed(e, List.of());
             return ResponseJson.failure(failure);
         } finally {

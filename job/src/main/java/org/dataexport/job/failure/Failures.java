@@ -39,7 +39,7 @@ public final class Failures {
                 return known;
             }
             if (t instanceof EndpointRefusedException refused) {
-                return new ExportFailure(ErrorType.INVALID_REQUEST, refused.getMessage(), failure);
+                return new ExportFailure(ErrorType.INVALID_REQUEST, EndpointRefusedException.FIELD + ": " + refused.getMessage(), failure);
             }
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {

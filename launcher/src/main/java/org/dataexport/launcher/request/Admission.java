@@ -3,7 +3,6 @@ package org.dataexport.launcher.request;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.request.ExportRequest;
-import org.dataexport.job.request.InvalidRequestException;
 import org.dataexport.job.request.S3Storage;
 import org.dataexport.job.storage.EndpointPolicy;
 import org.dataexport.job.storage.EndpointRefusedException;
@@ -15,8 +14,6 @@ import org.dataexport.job.storage.EndpointRefusedException;
  * naming the field and the setting (a parent that is a file: 409).
  */
 public record Admission(AllowedRoots roots, EndpointPolicy endpoints, ExportLimits limits) {
-    private static final String ENDPOINT_FIELD = "export_paths.storage_config.options.endpoint";
-
     public void check(ExportRequest request) {
         limits.check(request);
         roots.check(request.destination());
@@ -27,7 +24,7 @@ public record Admission(AllowedRoots roots, EndpointPolicy endpoints, ExportLimi
             try {
                 endpoints.check(storage.endpoint().getHost(), port);
             } catch (EndpointRefusedException e) {
-                throw new InvalidRequestException(ENDPOINT_FIELD, Failures.redact(e.getMessage(), request.secrets()));
+                throw Failures.scrubbed(e, request.secrets());
             }
         }
     }

@@ -66,10 +66,9 @@ public final class RequestBody {
                     throw slow();
                 }
             }
+        } catch (ExportFailure failure) {
+            throw failure;
         } catch (IOException | RuntimeException e) {
-            if (e instanceof ExportFailure failure) {
-                throw failure;
-            }
             // Jetty reports an idle timeout while reading as an IOException caused by a TimeoutException.
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof java.util.concurrent.TimeoutException) {
