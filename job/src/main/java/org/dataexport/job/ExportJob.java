@@ -74,17 +74,23 @@ public final class ExportJob {
 
     /** Runs the export; any failure comes out as an {@link ExportFailure} with its status. */
     public ExportResult run(ExportRequest request) {
-        return run(request, Cancellation.none());
+        return run(request, UUID.randomUUID().toString(), Cancellation.none());
+    }
+
+    /** The job group of an export's Spark jobs: what its progress and its cancellation follow. */
+    public static String jobGroup(String exportId) {
+        return "export-" + exportId;
     }
 
     /**
      * Runs the export unless it is cancelled: a cancellation cancels the export's Spark jobs, the
      * driver's own steps (the single-file merge, the commit) check it before they begin, and the
      * export then fails with the cancellation's reason, leaving nothing behind.
+     *
+     * @param exportId names the export's job group ({@link #jobGroup}) and its staging directory
      */
-    public ExportResult run(ExportRequest request, Cancellation cancellation) {
-        String exportId = UUID.randomUUID().toString();
-        String jobGroup = "export-" + exportId;
+    public ExportResult run(ExportRequest request, String exportId, Cancellation cancellation) {
+        String jobGroup = jobGroup(exportId);
         JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // The Spark UI shows this; it names the destination, never the credentials.
         context.setJobGroup(jobGroup, "export " + request.format().apiName() + " to " + request.destinationUri(), true);

@@ -10,6 +10,7 @@ import org.apache.spark.status.api.v1.ExecutorSummary;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
+import org.dataexport.job.progress.ExportProgress;
 import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.request.ExportRequest;
 import org.dataexport.job.storage.EndpointPolicy;
@@ -39,6 +40,8 @@ public final class Main {
         String datasetsFile = null;
         String cancelMarker = null;
         String allowedEndpoints = null;
+        String exportId = null;
+        String progressFile = null;
         long maxFiles = ExportLimits.DEFAULTS.maxFiles();
         boolean progress = false;
         boolean consumeRequest = false;
@@ -60,13 +63,16 @@ public final class Main {
                 case "--cancel-marker" -> cancelMarker = value;
                 case "--allowed-endpoints" -> allowedEndpoints = value;
                 case "--max-files" -> maxFiles = Long.parseLong(value);
+                case "--export-id" -> exportId = java.util.UUID.fromString(value).toString();
+                case "--progress-file" -> progressFile = value;
                 default -> usage("unknown argument " + args[i]);
             }
         }
         if (requestFile == null) {
             usage("--request is required");
         }
-        Options options = new Options(requestFile, consumeRequest, datasetsFile, Optional.ofNullable(cancelMarker),
+        Options options = new Options(exportId == null ? java.util.UUID.randomUUID().toString() : exportId,
+                Optional.ofNullable(progressFile), requestFile, consumeRequest, datasetsFile, Optional.ofNullable(cancelMarker),
                 Optional.ofNullable(allowedEndpoints).map(EndpointPolicy::parse),
                 new ExportLimits(ExportLimits.DEFAULTS.minRowGroupSize(), ExportLimits.DEFAULTS.maxRowGroupSize(),
                         ExportLimits.DEFAULTS.minTargetFileSize(), maxFiles), progress);
@@ -81,9 +87,10 @@ public final class Main {
 
     /**
      * The command line: {@code consumeRequest} deletes the request file (it holds credentials) as soon
-     * as it is read; {@code endpoints} (from the launcher) holds the tasks to the server's endpoint policy.
+     * as it is read; {@code endpoints} (from the launcher) holds the tasks to the server's endpoint policy;
+     * {@code exportId} (a UUID, new by default) names the run in its result, its progress and Spark's job group.
      */
-    record Options(String requestFile, boolean consumeRequest, String datasetsFile, Optional<String> cancelMarker,
+    record Options(String exportId, Optional<String> progressFile, String requestFile, boolean consumeRequest, String datasetsFile, Optional<String> cancelMarker,
                    Optional<EndpointPolicy> endpoints, ExportLimits limits, boolean progress) {
     }
 
@@ -105,14 +112,17 @@ public final class Main {
                 cancelWatch = CancelWatch.start(spark.sparkContext(), options.cancelMarker().get(), cancellation);
             }
             ExportResult result;
-            // A null resource is allowed: without --progress there is no report to close.
-            try (ProgressReport report = options.progress() ? new ProgressReport(spark.sparkContext(), System.err) : null) {
-                result = new ExportJob(spark, datasets, options.limits(), options.endpoints()).run(request, cancellation);
+            try (ExportProgress progress = ExportProgress.follow(spark.sparkContext(), ExportJob.jobGroup(options.exportId()));
+                 ProgressReport report = new ProgressReport(options.exportId(), progress,
+                         options.progress() ? Optional.of(System.err) : Optional.empty(), options.progressFile())) {
+                result = new ExportJob(spark, datasets, options.limits(), options.endpoints()).run(request, options.exportId(), cancellation);
             }
             ResponseJson.Metrics metrics = request.includeMetrics()
                     ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
                     : null;
-            return ResponseJson.success(result, request.includeFileStats(), metrics);
+            ObjectNode envelope = ResponseJson.success(result, request.includeFileStats(), metrics);
+            ((ObjectNode) envelope.get("data")).put("export_id", options.exportId());
+            return envelope;
         } catch (Throwable e) {
             // A cancelled export fails with the cancellation's own reason (ExportJob). Whatever happened, the caller (a cluster submitter waiting for --result) gets an envelope.
             ExportFailure failure = Failures.scrubbed(e, List.of());
@@ -154,8 +164,11 @@ public final class Main {
         }
     }
 
-    /** Writes the file whole or not at all (a temporary name, then a rename): a reader never sees half of it. */
-    private static void write(String file, String content) throws IOException {
+    /**
+     * Writes the file whole or not at all (a temporary name, then a rename), replacing an older one: a
+     * reader never sees half of it.
+     */
+    static void write(String file, String content) throws IOException {
         Path path = new Path(file);
         Path temporary = new Path(path.getParent(), "." + path.getName() + ".writing");
         try (FileSystem fs = FileSystem.newInstance(path.toUri(), new Configuration())) {
@@ -163,6 +176,7 @@ public final class Main {
             try (OutputStream out = fs.create(temporary, true)) {
                 out.write(content.getBytes(StandardCharsets.UTF_8));
             }
+            fs.delete(path, false);
             if (!fs.rename(temporary, path)) {
                 throw new IOException("could not rename " + temporary + " to " + path);
             }
@@ -172,7 +186,7 @@ public final class Main {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: spark-submit --class " + Main.class.getName()
-                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress] [--cancel-marker path] [--allowed-endpoints spec] [--max-files n] [--consume-request]");
+                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress] [--progress-file path] [--export-id uuid] [--cancel-marker path] [--allowed-endpoints spec] [--max-files n] [--consume-request]");
         System.exit(2);
     }
 }

@@ -1,39 +1,37 @@
 package org.dataexport.job;
 
-import org.apache.spark.SparkContext;
-import org.apache.spark.scheduler.AccumulableInfo;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerStageSubmitted;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import org.dataexport.job.write.PartitionWriters;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.dataexport.job.progress.ExportProgress;
+import org.dataexport.job.progress.Progress;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Optional;
 
 /**
- * Progress of an export on a terminal (bin/export): elapsed time, tasks done, rows and files written,
- * redrawn every second on one line of stderr. Rows and files count as each task finishes.
+ * Progress of a spark-submit run, every second: on one redrawn line of stderr (bin/export
+ * {@code --progress}) and/or as a small JSON record in a file ({@code --progress-file}, which the
+ * launcher's cluster mode reads). Both come from the tasks' own counters ({@link ExportProgress}).
  */
-public final class ProgressReport extends SparkListener implements AutoCloseable {
-    private final SparkContext context;
-    private final PrintStream out;
+public final class ProgressReport implements AutoCloseable {
+    private final String exportId;
+    private final ExportProgress progress;
+    private final Optional<PrintStream> terminal;
+    private final Optional<String> file;
     private final long started = System.nanoTime();
-    private final AtomicLong tasks = new AtomicLong();
-    private final AtomicLong tasksDone = new AtomicLong();
-    private final AtomicLong rows = new AtomicLong();
-    private final AtomicLong files = new AtomicLong();
     private final Thread printer;
 
-    public ProgressReport(SparkContext context, PrintStream out) {
-        this.context = context;
-        this.out = out;
-        context.addSparkListener(this);
+    public ProgressReport(String exportId, ExportProgress progress, Optional<PrintStream> terminal, Optional<String> file) {
+        this.exportId = exportId;
+        this.progress = progress;
+        this.terminal = terminal;
+        this.file = file;
         printer = new Thread(() -> {
             try {
                 while (true) {
                     Thread.sleep(1000);
-                    print("\r");
+                    report("\r");
                 }
             } catch (InterruptedException e) {
                 // closed
@@ -43,37 +41,44 @@ public final class ProgressReport extends SparkListener implements AutoCloseable
         printer.start();
     }
 
-    @Override
-    public void onStageSubmitted(SparkListenerStageSubmitted stage) {
-        tasks.addAndGet(stage.stageInfo().numTasks());
+    /** The record the launcher reads: the figures of {@link Progress} under the API's names. */
+    public static ObjectNode json(Progress progress) {
+        ObjectNode node = ResponseJson.MAPPER.createObjectNode();
+        node.put("tasks_total", progress.tasksTotal());
+        node.put("tasks_done", progress.tasksDone());
+        node.put("rows_written", progress.rowsWritten());
+        node.put("bytes_written", progress.bytesWritten());
+        node.put("files_written", progress.filesWritten());
+        return node;
     }
 
-    @Override
-    public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
-        tasksDone.incrementAndGet();
-        if (taskEnd.taskMetrics() != null) {
-            rows.addAndGet(taskEnd.taskMetrics().outputMetrics().recordsWritten());
-        }
-        scala.collection.Iterator<AccumulableInfo> accumulables = taskEnd.taskInfo().accumulables().iterator();
-        while (accumulables.hasNext()) {
-            AccumulableInfo info = accumulables.next();
-            if (info.name().isDefined() && info.name().get().equals(PartitionWriters.FILES_WRITTEN) && info.update().isDefined()) {
-                files.addAndGet(((Number) info.update().get()).longValue());
-            }
-        }
+    public static Progress fromJson(com.fasterxml.jackson.databind.JsonNode node) {
+        return new Progress(node.path("tasks_total").asLong(), node.path("tasks_done").asLong(), node.path("rows_written").asLong(),
+                node.path("bytes_written").asLong(), node.path("files_written").asLong());
     }
 
-    private synchronized void print(String prefix) {
-        out.print(String.format(Locale.ROOT, "%s[export] %.1f s, tasks %d/%d, rows written %,d, files %d   ", prefix,
-                (System.nanoTime() - started) / 1e9, tasksDone.get(), tasks.get(), rows.get(), files.get()));
-        out.flush();
+    private synchronized void report(String prefix) {
+        Progress now = progress.snapshot();
+        terminal.ifPresent(out -> {
+            out.print(String.format(Locale.ROOT, "%s[export %s] %.1f s, tasks %d/%d, rows written %,d, files %d   ", prefix,
+                    exportId, (System.nanoTime() - started) / 1e9, now.tasksDone(), now.tasksTotal(), now.rowsWritten(), now.filesWritten()));
+            out.flush();
+        });
+        file.ifPresent(name -> writeQuietly(name, json(now).toString()));
+    }
+
+    private static void writeQuietly(String name, String content) {
+        try {
+            Main.write(name, content);
+        } catch (IOException e) {
+            // Progress is best effort; the result record is what counts.
+        }
     }
 
     @Override
     public void close() {
         printer.interrupt();
-        context.removeSparkListener(this);
-        print("\r");
-        out.println();
+        report("\r");
+        terminal.ifPresent(PrintStream::println);
     }
 }

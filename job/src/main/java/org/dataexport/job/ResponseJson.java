@@ -29,6 +29,17 @@ public final class ResponseJson {
         return envelope;
     }
 
+    /** Any envelope: every answer of the API, a job's included, is built here. */
+    public static ObjectNode envelope(int code, boolean success, com.fasterxml.jackson.databind.JsonNode data,
+                                      com.fasterxml.jackson.databind.JsonNode exception) {
+        ObjectNode envelope = MAPPER.createObjectNode();
+        envelope.put("code", code);
+        envelope.put("success", success);
+        envelope.set("data", data == null ? MAPPER.nullNode() : data);
+        envelope.set("exception", exception == null ? MAPPER.nullNode() : exception);
+        return envelope;
+    }
+
     public static ObjectNode failure(ErrorType type, String message) {
         ObjectNode envelope = MAPPER.createObjectNode();
         envelope.put("code", type.status());

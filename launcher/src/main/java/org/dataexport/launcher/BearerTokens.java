@@ -3,7 +3,9 @@ package org.dataexport.launcher;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Checks bearer tokens in constant time: every configured token is compared, by SHA-256 digest (so
@@ -18,15 +20,23 @@ final class BearerTokens {
 
     /** True when the Authorization header carries one of the configured tokens. */
     boolean accepts(String authorizationHeader) {
+        return owner(authorizationHeader).isPresent();
+    }
+
+    /**
+     * Who calls, when the Authorization header carries one of the configured tokens: the token's
+     * SHA-256 digest in hex, which is what job records keep (never the token).
+     */
+    Optional<String> owner(String authorizationHeader) {
         if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
+            return Optional.empty();
         }
         byte[] presented = digest(authorizationHeader.substring(7).trim());
         boolean accepted = false;
         for (byte[] digest : digests) {
             accepted |= MessageDigest.isEqual(digest, presented);
         }
-        return accepted;
+        return accepted ? Optional.of(HexFormat.of().formatHex(presented)) : Optional.empty();
     }
 
     private static byte[] digest(String token) {

@@ -10,7 +10,9 @@ import org.apache.spark.launcher.SparkAppHandle;
 import org.apache.spark.launcher.SparkLauncher;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.Cancellation;
+import org.dataexport.job.ProgressReport;
 import org.dataexport.job.ResponseJson;
+import org.dataexport.job.progress.Progress;
 import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.request.ExportRequest;
@@ -27,7 +29,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -49,6 +50,7 @@ final class ClusterExports implements Exports {
     private final String datasetsProperties;
     private final EndpointPolicy endpoints;
     private final ExportLimits limits;
+    private final Map<String, Path> progressFiles = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param datasetsProperties the launcher's datasets.properties, handed to every job; null for the job's built-in default
@@ -62,8 +64,25 @@ final class ClusterExports implements Exports {
     }
 
     @Override
-    public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos, Cancellation cancellation) {
-        String id = UUID.randomUUID().toString();
+    public Progress progress(String exportId) {
+        Path file = progressFiles.get(exportId);
+        if (file == null) {
+            return Progress.NONE;
+        }
+        try (FileSystem fs = FileSystem.newInstance(file.toUri(), new Configuration()); InputStream in = fs.open(file)) {
+            return ProgressReport.fromJson(ResponseJson.MAPPER.readTree(in));
+        } catch (IOException | RuntimeException e) {
+            // Not written yet, or between two writes.
+            return Progress.NONE;
+        }
+    }
+
+    @Override
+    public Outcome run(Run run) {
+        ExportRequest request = run.request();
+        Cancellation cancellation = run.cancellation();
+        long acceptedNanos = run.acceptedNanos();
+        String id = run.exportId();
         Path exchange = new Path(settings.exchangeDir(), id);
         // The job's driver runs in its own JVM: two exports to one destination are kept apart here.
         Runnable releaseClaim = DestinationClaims.claim(new Path(request.destinationUri())
@@ -72,7 +91,8 @@ final class ClusterExports implements Exports {
             fs.setWriteChecksum(false);
             boolean driverEnded = false;
             try {
-                Path requestFile = writePrivate(fs, new Path(exchange, "request.json"), requestJson);
+                Path requestFile = writePrivate(fs, new Path(exchange, "request.json"), run.requestJson());
+                progressFiles.put(id, fs.makeQualified(new Path(exchange, "progress.json")));
                 Path datasetsFile = datasetsProperties == null ? null
                         : writePrivate(fs, new Path(exchange, "datasets.properties"), datasetsProperties);
                 Path resultFile = fs.makeQualified(new Path(exchange, "result.json"));
@@ -91,8 +111,13 @@ final class ClusterExports implements Exports {
                 if (request.includeMetrics() && envelope.get("success").asBoolean()) {
                     ((ObjectNode) envelope.at("/data/metrics")).put("elapsed_time", (System.nanoTime() - acceptedNanos) / 1e9);
                 }
-                return envelope;
+                Progress tasks = progress(id);
+                return new Outcome(envelope, envelope.get("success").asBoolean()
+                        ? new Progress(tasks.tasksTotal(), tasks.tasksDone(), envelope.at("/data/export_result/total_row_count").asLong(),
+                                tasks.bytesWritten(), envelope.at("/data/export_result/files").size())
+                        : tasks);
             } finally {
+                progressFiles.remove(id);
                 // The job deletes the request once read; a job that never started must not leave it either.
                 deleteQuietly(fs, new Path(exchange, "request.json"));
                 if (driverEnded) {
@@ -128,7 +153,8 @@ final class ClusterExports implements Exports {
                 .setMainClass("org.dataexport.job.Main")
                 .addAppArgs("--request", requestFile.toString(), "--consume-request", "--result", resultFile.toString(),
                         "--cancel-marker", cancelMarker.toString(), "--allowed-endpoints", endpoints.spec(),
-                        "--max-files", Long.toString(limits.maxFiles()))
+                        "--max-files", Long.toString(limits.maxFiles()),
+                        "--export-id", id, "--progress-file", resultFile.getParent().toString() + "/progress.json")
                 // Peak resident memory of the driver and executors, for rss_peak_bytes.
                 .setConf("spark.executor.processTreeMetrics.enabled", "true")
                 .setConf("spark.executor.metrics.pollingInterval", "200ms")

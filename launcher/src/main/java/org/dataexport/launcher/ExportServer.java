@@ -3,58 +3,58 @@ package org.dataexport.launcher;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import org.dataexport.job.Cancellation;
 import org.dataexport.job.ResponseJson;
 import org.dataexport.job.failure.CallerText;
 import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.request.ExportRequest;
+import org.dataexport.launcher.jobs.ExportJobs;
 import org.dataexport.launcher.request.Admission;
+import org.dataexport.launcher.request.JobRequests;
 import org.dataexport.launcher.request.RequestBody;
+import org.dataexport.launcher.response.JobJson;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The REST layer: {@code POST /v2/data/export} and {@code GET /healthz}. Every answer, errors included,
- * is the API's envelope; checks run cheapest first (token, content type, size and arrival of the body,
- * the request, the admission rules, then the running-export limit). A running export is cancelled when
- * its caller disconnects or when it passes {@code exports.timeout_seconds}.
+ * The REST layer: {@code POST /v2/data/export} (synchronous, or with {@code Prefer: respond-async} a
+ * 202 and a job to poll), {@code GET} and {@code DELETE /v2/data/export/{export_id}},
+ * {@code GET /v2/data/exports} and {@code GET /healthz}. Every answer, errors included, is the API's
+ * envelope; checks run cheapest first (token, content type, size and arrival of the body, the request,
+ * the admission rules, then the job service's queue). A synchronous export is cancelled when its
+ * caller disconnects, unless it carries an Idempotency-Key (a retry may come back for it).
  */
 public final class ExportServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExportServer.class);
     private static final long CLIENT_POLL_MILLIS = 500;
+    private static final String ENVELOPED = "dataexport.enveloped";
 
     private final Javalin app;
     private final BearerTokens tokens;
-    private final Exports exports;
+    private final ExportJobs jobs;
     private final Admission admission;
     private final RequestBody body;
-    private final Semaphore running;
-    private final int maxRunning;
-    private final long timeoutSeconds;
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, runnable -> {
-        Thread thread = new Thread(runnable, "export-timers");
+        Thread thread = new Thread(runnable, "client-watch");
         thread.setDaemon(true);
         return thread;
     });
 
-    ExportServer(LauncherConfig config, Exports exports, Admission admission) {
+    ExportServer(LauncherConfig config, ExportJobs jobs, Admission admission) {
         this.tokens = new BearerTokens(config.tokens());
-        this.exports = exports;
+        this.jobs = jobs;
         this.admission = admission;
         this.body = new RequestBody(config.maxBodyBytes(), config.bodyTimeoutMillis());
-        this.maxRunning = config.maxRunningExports();
-        this.running = new Semaphore(maxRunning);
-        this.timeoutSeconds = config.exportTimeoutSeconds();
         this.app = Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
             javalin.http.prefer405over404 = true;
@@ -76,14 +76,33 @@ public final class ExportServer implements AutoCloseable {
         });
         app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
         app.post("/v2/data/export", this::export);
+        app.get("/v2/data/export/{export_id}", ctx -> {
+            String owner = owner(ctx);
+            respond(ctx, JobJson.job(jobs.get(JobRequests.exportId(ctx.pathParam("export_id")), owner)
+                    .orElseThrow(() -> JobRequests.notFound(ctx.pathParam("export_id")))));
+        });
+        app.delete("/v2/data/export/{export_id}", ctx -> {
+            String owner = owner(ctx);
+            ObjectNode envelope = JobJson.job(jobs.cancel(JobRequests.exportId(ctx.pathParam("export_id")), owner));
+            envelope.put("code", 202);
+            respond(ctx, envelope);
+        });
+        app.get("/v2/data/exports", ctx -> {
+            String owner = owner(ctx);
+            respond(ctx, JobJson.list(jobs.list(owner, JobRequests.state(ctx.queryParam("state")), JobRequests.limit(ctx.queryParam("limit")))));
+        });
         app.exception(ExportFailure.class, (failure, ctx) -> respond(ctx, ResponseJson.failure(failure)));
         app.exception(Exception.class, (e, ctx) -> {
             // The exception's text might quote request data; the class name is enough to investigate.
             LOG.error("unexpected {} while handling {} {}", e.getClass().getName(), ctx.method(), CallerText.quote(ctx.path()));
             respond(ctx, ResponseJson.failure(ErrorType.INTERNAL_ERROR, "the server failed unexpectedly; see its log"));
         });
-        app.error(404, ctx -> respond(ctx, ResponseJson.failure(ErrorType.NOT_FOUND, "no such endpoint: "
-                + ctx.method() + " " + CallerText.quote(ctx.path()))));
+        app.error(404, ctx -> {
+            // A 404 of the job API (no such job) has its envelope already; only unknown routes get this one.
+            if (ctx.attribute(ENVELOPED) == null) {
+                respond(ctx, ResponseJson.failure(ErrorType.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + CallerText.quote(ctx.path())));
+            }
+        });
         app.error(405, ctx -> respond(ctx, ResponseJson.failure(ErrorType.METHOD_NOT_ALLOWED, ctx.method()
                 + " is not allowed on " + CallerText.quote(ctx.path()))));
         app.start();
@@ -93,14 +112,22 @@ public final class ExportServer implements AutoCloseable {
         return app.port();
     }
 
-    private void export(Context ctx) {
-        long accepted = System.nanoTime();
-        if (!tokens.accepts(ctx.header("Authorization"))) {
+    /** The caller's owner digest; 401 without a valid token. */
+    private String owner(Context ctx) {
+        Optional<String> owner = tokens.owner(ctx.header("Authorization"));
+        if (owner.isEmpty()) {
             ctx.header("WWW-Authenticate", "Bearer");
-            respond(ctx, ResponseJson.failure(ErrorType.UNAUTHORIZED, "missing or invalid bearer token (Authorization: Bearer <token>)"));
-            return;
+            throw new ExportFailure(ErrorType.UNAUTHORIZED, "missing or invalid bearer token (Authorization: Bearer <token>)");
         }
+        return owner.get();
+    }
+
+    private void export(Context ctx) throws InterruptedException {
+        long accepted = System.nanoTime();
+        String owner = owner(ctx);
         RequestBody.checkMediaType(ctx.contentType());
+        Optional<String> idempotencyKey = JobRequests.idempotencyKey(ctx.header("Idempotency-Key"));
+        boolean async = JobRequests.prefersAsync(java.util.Collections.list(ctx.req().getHeaders("Prefer")));
         String json = body.read(ctx.req());
         ExportRequest request;
         try {
@@ -110,40 +137,37 @@ public final class ExportServer implements AutoCloseable {
             // A caller may put a key into any field: the refusal never repeats one.
             throw new ExportFailure(refused.errorType(), Failures.redact(refused.getMessage(), ExportRequest.secretsIn(json)));
         }
-        // A request beyond the limit is answered at once rather than queued where the caller cannot see it.
-        if (!running.tryAcquire()) {
-            throw new ExportFailure(ErrorType.TOO_MANY_EXPORTS, "the server is already running its limit of "
-                    + maxRunning + " exports; retry later");
+        ExportJobs.Accepted job = jobs.submit(new ExportJobs.Submission(owner, request, json, idempotencyKey, accepted));
+        String exportId = job.job().exportId();
+        ctx.header("Location", JobJson.statusUrl(exportId));
+        if (async) {
+            ctx.header("Preference-Applied", "respond-async");
+            respond(ctx, JobJson.accepted(job.job()));
+            return;
         }
-        Cancellation cancellation = new Cancellation();
-        ScheduledFuture<?> timeout = timers.schedule(() -> cancellation.cancel(new ExportFailure(ErrorType.EXPORT_TIMEOUT,
-                "the export ran longer than this server's limit of " + timeoutSeconds
-                        + " s (exports.timeout_seconds) and was cancelled; nothing was written")), timeoutSeconds, TimeUnit.SECONDS);
         ClientConnection client = ClientConnection.of(ctx.req());
-        ScheduledFuture<?> watch = timers.scheduleWithFixedDelay(() -> {
+        // A synchronous caller that goes away takes its export with it, unless a retry may come back for it.
+        ScheduledFuture<?> watch = idempotencyKey.isPresent() || job.existing() ? null : timers.scheduleWithFixedDelay(() -> {
             if (client.gone()) {
-                cancellation.cancel(new ExportFailure(ErrorType.CANCELLED, "the caller disconnected; the export was cancelled"));
+                jobs.cancelHere(exportId, new ExportFailure(ErrorType.CANCELLED, "the caller disconnected; the export was cancelled"));
             }
         }, CLIENT_POLL_MILLIS, CLIENT_POLL_MILLIS, TimeUnit.MILLISECONDS);
         ObjectNode response;
         try {
-            response = exports.run(request, json, accepted, cancellation);
-        } catch (ExportFailure failure) {
-            if (client.wasGone()) {
-                LOG.info("export to {} cancelled: its caller disconnected", request.destinationUri());
-            }
-            throw failure;
+            response = job.outcome().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("an export's outcome is always an envelope", e);
         } finally {
-            watch.cancel(false);
-            timeout.cancel(false);
-            running.release();
+            if (watch != null) {
+                watch.cancel(false);
+            }
         }
         if (response.get("success").asBoolean()) {
-            LOG.info("export to {}: {} files, {} rows in {} ms", request.destinationUri(),
+            LOG.info("export {} to {}: {} files, {} rows in {} ms", exportId, request.destinationUri(),
                     response.at("/data/export_result/files").size(), response.at("/data/export_result/total_row_count").asLong(),
                     (System.nanoTime() - accepted) / 1_000_000);
         } else if (client.wasGone()) {
-            LOG.info("export to {} cancelled: its caller disconnected", request.destinationUri());
+            LOG.info("export {} to {} cancelled: its caller disconnected", exportId, request.destinationUri());
         }
         respond(ctx, response);
     }
@@ -154,6 +178,7 @@ public final class ExportServer implements AutoCloseable {
             // Messages carry caller values escaped and cut (CallerText), so this is one line.
             LOG.info("{} {} -> {} {}", ctx.method(), CallerText.quote(ctx.path()), status, envelope.at("/exception/message").asText());
         }
+        ctx.attribute(ENVELOPED, true);
         ctx.status(status).contentType("application/json").result(envelope.toString());
     }
 

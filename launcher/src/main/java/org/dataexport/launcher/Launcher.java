@@ -5,6 +5,9 @@ import org.dataexport.job.ExportJob;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.storage.EndpointPolicy;
+import org.dataexport.launcher.jobs.ExportJobs;
+import org.dataexport.launcher.jobs.JobSettings;
+import org.dataexport.launcher.jobs.JobStore;
 import org.dataexport.launcher.request.Admission;
 import org.dataexport.launcher.request.AllowedRoots;
 import org.slf4j.Logger;
@@ -26,11 +29,15 @@ public final class Launcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
 
     private final EmbeddedS3 embeddedS3;
+    private final ExportJobs jobs;
     private final ExportServer server;
+    private final long shutdownGraceSeconds;
 
-    private Launcher(EmbeddedS3 embeddedS3, ExportServer server) {
+    private Launcher(EmbeddedS3 embeddedS3, ExportJobs jobs, ExportServer server, long shutdownGraceSeconds) {
         this.embeddedS3 = embeddedS3;
+        this.jobs = jobs;
         this.server = server;
+        this.shutdownGraceSeconds = shutdownGraceSeconds;
     }
 
     public static void main(String[] args) throws Exception {
@@ -63,6 +70,7 @@ public final class Launcher implements AutoCloseable {
     /** Starts the embedded S3 server (when configured) and the REST server; the session is for local mode (null for cluster). */
     public static Launcher start(LauncherConfig config, SparkSession spark) throws Exception {
         EmbeddedS3 s3 = null;
+        ExportJobs jobs = null;
         if (config.embeddedS3() != null) {
             LauncherConfig.EmbeddedS3Settings settings = config.embeddedS3();
             s3 = EmbeddedS3.start(settings.host(), settings.port(), settings.accessKey(), settings.secretKey(), settings.bucket());
@@ -84,10 +92,18 @@ public final class Launcher implements AutoCloseable {
                             spark.sparkContext(), config.maxRunningExports())
                     : new ClusterExports(config.cluster(), Files.exists(config.datasetsFile()) ? Files.readString(config.datasetsFile()) : null,
                             endpoints, config.limits());
-            ExportServer server = new ExportServer(config, exports, admission);
-            LOG.info("export API listening on http://{}:{}", config.host(), server.port());
-            return new Launcher(s3, server);
+            LauncherConfig.JobStoreSettings storeSettings = config.jobStore();
+            JobStore store = JobStore.open(storeSettings.url(), storeSettings.user(), storeSettings.password());
+            jobs = new ExportJobs(store, exports, new JobSettings(config.launcherId(), config.maxRunningExports(),
+                    config.maxQueuedExports(), config.exportTimeoutSeconds(), config.retentionDays()));
+            ExportServer server = new ExportServer(config, jobs, admission);
+            LOG.info("export API listening on http://{}:{} (launcher {}, job store {})", config.host(), server.port(),
+                    config.launcherId(), storeSettings);
+            return new Launcher(s3, jobs, server, config.shutdownGraceSeconds());
         } catch (Exception | Error e) {
+            if (jobs != null) {
+                jobs.close(0);
+            }
             if (s3 != null) {
                 s3.close();
             }
@@ -128,8 +144,13 @@ public final class Launcher implements AutoCloseable {
         return embeddedS3;
     }
 
+    /**
+     * Stops gracefully: no new exports (503), running ones cancelled and recorded interrupted with
+     * nothing left at their destinations, their synchronous callers answered, then the server stops.
+     */
     @Override
     public void close() {
+        jobs.close(shutdownGraceSeconds);
         server.close();
         if (embeddedS3 != null) {
             try {

@@ -23,6 +23,7 @@ public record LauncherConfig(
         long maxBodyBytes,
         List<String> tokens,
         int maxRunningExports,
+        int maxQueuedExports,
         List<String> allowedLocalRoots,
         EndpointPolicy allowedEndpoints,
         ExportLimits limits,
@@ -32,9 +33,33 @@ public record LauncherConfig(
         Path datasetsFile,
         Path sparkDefaultsFile,
         EmbeddedS3Settings embeddedS3,
-        ClusterSettings cluster) {
+        ClusterSettings cluster,
+        JobStoreSettings jobStore,
+        String launcherId,
+        int retentionDays,
+        long shutdownGraceSeconds) {
 
     public static final String TOKENS_ENV = "EXPORT_API_TOKENS";
+    public static final String JOB_STORE_PASSWORD_ENV = "EXPORT_JOBS_DB_PASSWORD";
+
+    /**
+     * Where job records live: a JDBC URL (a SQLite file by default), and for a server database its user
+     * and password (the password preferably from {@code EXPORT_JOBS_DB_PASSWORD}).
+     */
+    public record JobStoreSettings(String url, java.util.Optional<String> user, java.util.Optional<String> password) {
+        public JobStoreSettings {
+            if (!url.startsWith("jdbc:")) {
+                throw new IllegalArgumentException("jobs.jdbc_url must be a JDBC URL (jdbc:...)");
+            }
+        }
+
+        @Override
+        public String toString() {
+            // A URL may carry a password as a parameter: only its kind is shown.
+            return "JobStoreSettings[" + url.substring(0, url.indexOf(':', 5) < 0 ? url.length() : url.indexOf(':', 5)) + ", password="
+                    + (password.isPresent() ? "<redacted>" : "none") + "]";
+        }
+    }
 
     /** The in-process S3 server; null in {@link LauncherConfig#embeddedS3()} when it is off. */
     public record EmbeddedS3Settings(String host, int port, String accessKey, String secretKey, String bucket) {
@@ -68,8 +93,11 @@ public record LauncherConfig(
             throw new IllegalArgumentException("no API tokens: set auth.tokens in conf/launcher.properties or "
                     + TOKENS_ENV + " in the environment (comma-separated)");
         }
-        if (maxRunningExports < 1) {
-            throw new IllegalArgumentException("exports.max_running must be at least 1");
+        if (maxRunningExports < 1 || maxQueuedExports < 0) {
+            throw new IllegalArgumentException("exports.max_running must be at least 1, exports.max_queued at least 0");
+        }
+        if (retentionDays < 1 || shutdownGraceSeconds < 0) {
+            throw new IllegalArgumentException("jobs.retention_days must be at least 1, exports.shutdown_grace_seconds at least 0");
         }
         if (exportTimeoutSeconds < 1 || bodyTimeoutMillis < 1 || maxHeaderBytes < 1024) {
             throw new IllegalArgumentException("exports.timeout_seconds and server.body_timeout_seconds must be positive, "
@@ -120,6 +148,7 @@ public record LauncherConfig(
                 Long.parseLong(properties.getProperty("server.max_body_bytes", "1048576")),
                 tokens,
                 Integer.parseInt(properties.getProperty("exports.max_running", "2")),
+                Integer.parseInt(properties.getProperty("exports.max_queued", "100")),
                 Arrays.stream(properties.getProperty("exports.allowed_local_roots", "").split(","))
                         .map(String::trim).filter(root -> !root.isEmpty())
                         .map(root -> root.startsWith("/") || root.contains(":") ? root : confDir.resolve(root).normalize().toString())
@@ -136,7 +165,40 @@ public record LauncherConfig(
                 confDir.resolve(properties.getProperty("datasets.file", "datasets.properties")),
                 confDir.resolve(properties.getProperty("spark.defaults_file", "spark-defaults.conf")),
                 embedded,
-                cluster);
+                cluster,
+                jobStore(properties, environment, confDir),
+                properties.getProperty("jobs.launcher_id", defaultLauncherId(properties, file)),
+                Integer.parseInt(properties.getProperty("jobs.retention_days", "30")),
+                Long.parseLong(properties.getProperty("exports.shutdown_grace_seconds", "60")));
+    }
+
+    /** jobs.jdbc_url, or a SQLite file jobs.db in jobs.store_dir (default ../var, relative to the conf directory). */
+    private static JobStoreSettings jobStore(Properties properties, Map<String, String> environment, Path confDir) throws IOException {
+        String url = properties.getProperty("jobs.jdbc_url", "").trim();
+        if (url.isEmpty()) {
+            Path dir = confDir.resolve(properties.getProperty("jobs.store_dir", "../var")).normalize();
+            Files.createDirectories(dir);
+            url = "jdbc:sqlite:" + dir.resolve("jobs.db");
+        }
+        String user = properties.getProperty("jobs.jdbc_user", "").trim();
+        String password = environment.getOrDefault(JOB_STORE_PASSWORD_ENV, properties.getProperty("jobs.jdbc_password", ""));
+        return new JobStoreSettings(url, user.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(user),
+                password.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(password));
+    }
+
+    /**
+     * Stable across restarts, distinct among launchers sharing a store: host and port, or host and
+     * configuration file when the port is chosen at start (0).
+     */
+    private static String defaultLauncherId(Properties properties, Path file) {
+        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            // keep the environment's name
+        }
+        String port = properties.getProperty("server.port", "7070").trim();
+        return host + ":" + (port.equals("0") ? file.toAbsolutePath().normalize().toString() : port);
     }
 
     private static String required(Properties properties, String key) {
@@ -150,9 +212,10 @@ public record LauncherConfig(
     @Override
     public String toString() {
         return "LauncherConfig[host=" + host + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + ", tokens=" + tokens.size()
-                + ", maxRunningExports=" + maxRunningExports + ", allowedLocalRoots=" + allowedLocalRoots
+                + ", maxRunningExports=" + maxRunningExports + ", maxQueuedExports=" + maxQueuedExports + ", allowedLocalRoots=" + allowedLocalRoots
                 + ", " + allowedEndpoints + ", limits=" + limits + ", exportTimeoutSeconds=" + exportTimeoutSeconds
                 + ", datasetsFile=" + datasetsFile
-                + ", sparkDefaultsFile=" + sparkDefaultsFile + ", embeddedS3=" + embeddedS3 + ", cluster=" + cluster + "]";
+                + ", sparkDefaultsFile=" + sparkDefaultsFile + ", embeddedS3=" + embeddedS3 + ", cluster=" + cluster + ", jobStore=" + jobStore + ", launcherId=" + launcherId
+                + ", retentionDays=" + retentionDays + "]";
     }
 }

@@ -1,16 +1,17 @@
 package org.dataexport.launcher;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.dataexport.job.Cancellation;
+import org.apache.spark.SparkContext;
 import org.dataexport.job.ExportJob;
 import org.dataexport.job.ExportResult;
 import org.dataexport.job.MemoryWatch;
 import org.dataexport.job.ResponseJson;
-import org.dataexport.job.request.ExportRequest;
-import org.apache.spark.SparkContext;
+import org.dataexport.job.progress.ExportProgress;
+import org.dataexport.job.progress.Progress;
 
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs exports in this JVM on the one warm SparkSession: no JVM or session start-up per request.
@@ -24,6 +25,7 @@ final class LocalExports implements Exports {
     private final ExportJob job;
     private final SparkContext context;
     private final BlockingQueue<String> pools;
+    private final Map<String, ExportProgress> running = new ConcurrentHashMap<>();
 
     LocalExports(ExportJob job, SparkContext context, int maxRunning) {
         this.job = job;
@@ -35,21 +37,34 @@ final class LocalExports implements Exports {
     }
 
     @Override
-    public ObjectNode run(ExportRequest request, String requestJson, long acceptedNanos, Cancellation cancellation) {
-        // The server admits at most maxRunning exports, so a pool is always free.
+    public Outcome run(Run run) {
+        // The job service runs at most maxRunning exports at once, so a pool is always free.
         String pool = pools.poll();
         context.setLocalProperty(POOL_PROPERTY, pool);
-        try (MemoryWatch memory = MemoryWatch.start()) {
-            ExportResult result = job.run(request, cancellation);
-            ResponseJson.Metrics metrics = request.includeMetrics()
-                    ? new ResponseJson.Metrics((System.nanoTime() - acceptedNanos) / 1e9, memory.peakBytes())
+        try (MemoryWatch memory = MemoryWatch.start();
+             ExportProgress progress = ExportProgress.follow(context, ExportJob.jobGroup(run.exportId()))) {
+            running.put(run.exportId(), progress);
+            ExportResult result = job.run(run.request(), run.exportId(), run.cancellation());
+            ResponseJson.Metrics metrics = run.request().includeMetrics()
+                    ? new ResponseJson.Metrics((System.nanoTime() - run.acceptedNanos()) / 1e9, memory.peakBytes())
                     : null;
-            return ResponseJson.success(result, request.includeFileStats(), metrics);
+            Progress tasks = progress.snapshot();
+            // The figures of the files as committed (a single_file export merges what its tasks wrote).
+            Progress written = new Progress(tasks.tasksTotal(), tasks.tasksDone(), result.totalRowCount(),
+                    result.fileStats().stream().mapToLong(ExportResult.FileStats::bytes).sum(), result.files().size());
+            return new Outcome(ResponseJson.success(result, run.request().includeFileStats(), metrics), written);
         } finally {
+            running.remove(run.exportId());
             context.setLocalProperty(POOL_PROPERTY, null);
             if (pool != null) {
                 pools.add(pool);
             }
         }
+    }
+
+    @Override
+    public Progress progress(String exportId) {
+        ExportProgress progress = running.get(exportId);
+        return progress == null ? Progress.NONE : progress.snapshot();
     }
 }

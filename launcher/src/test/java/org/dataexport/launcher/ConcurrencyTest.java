@@ -80,7 +80,7 @@ class ConcurrencyTest {
         Path conf = Files.createTempDirectory(server.workDir, "limited-");
         Files.copy(server.workDir.resolve("conf/datasets.properties"), conf.resolve("datasets.properties"));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
-                "server.port=0", "auth.tokens=" + TestServer.TOKEN, "exports.max_running=1",
+                "server.port=0", "auth.tokens=" + TestServer.TOKEN, "exports.max_running=1", "exports.max_queued=0",
                 "exports.allowed_local_roots=" + server.workDir, ""));
         try (Launcher limited = Launcher.start(LauncherConfig.load(conf.resolve("launcher.properties"), Map.of(), false), server.spark)) {
             String url = "http://127.0.0.1:" + limited.port();

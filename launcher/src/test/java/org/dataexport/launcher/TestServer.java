@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public final class TestServer {
     public static final String TOKEN = "test-token-6f1c2a";
+    public static final String OTHER_TOKEN = "other-token-3e9d71";
     public static final String ACCESS_KEY = "AKIATESTACCESSKEY01";
     public static final String SECRET_KEY = "test-secret-key-9b8e7d6c5a";
     public static final String BUCKET = "my_bucket";
@@ -79,7 +80,7 @@ public final class TestServer {
                 "slow.type=table", "slow.table=slow", ""));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
                 "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
-                "auth.tokens=" + TOKEN, "exports.max_running=4", "exports.allowed_local_roots=" + workDir,
+                "auth.tokens=" + TOKEN + "," + OTHER_TOKEN, "exports.max_running=4", "exports.allowed_local_roots=" + workDir,
                 // A loopback port where nothing listens: allowed, so that an unreachable store can be tested.
                 // and the ports of a second S3 server and of a server that answers with redirects.
                 "storage.allowed_endpoints=127.0.0.1/32:" + CLOSED_PORT + ",127.0.0.1/32:" + SECOND_S3_PORT
@@ -98,6 +99,7 @@ public final class TestServer {
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.scheduler.mode", "FAIR")
+                .config("spark.executor.heartbeatInterval", "1s")
                 .config("spark.hadoop.fs.s3a.retry.limit", "1")
                 .config("spark.hadoop.fs.s3a.retry.interval", "100ms")
                 .config("spark.hadoop.fs.s3a.attempts.maximum", "1")
@@ -173,6 +175,48 @@ public final class TestServer {
 
     public Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+    }
+
+    /** A call of the job API with a token: GET or DELETE on this suite's launcher or another one. */
+    public Response call(String method, String launcherUrl, String path, String token) {
+        return send(HttpRequest.newBuilder(URI.create(launcherUrl + path)).method(method, HttpRequest.BodyPublishers.noBody())
+                .header("Authorization", "Bearer " + token).build());
+    }
+
+    public Response call(String method, String path) {
+        return call(method, baseUrl(), path, TOKEN);
+    }
+
+    /** Posts with the suite's token and extra headers (Prefer, Idempotency-Key) to a launcher. */
+    public Response postWith(String launcherUrl, String body, Map<String, String> extraHeaders) {
+        Map<String, String> headers = new java.util.HashMap<>(extraHeaders);
+        headers.putIfAbsent("Authorization", "Bearer " + TOKEN);
+        headers.putIfAbsent("Content-Type", "application/json");
+        return post(launcherUrl, body, headers);
+    }
+
+    /** Polls a job until it satisfies the condition, or fails after the timeout with its last state. */
+    public JsonNode awaitJob(String launcherUrl, String exportId, java.util.function.Predicate<JsonNode> condition, long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        JsonNode job = null;
+        while (System.currentTimeMillis() < deadline) {
+            Response response = call("GET", launcherUrl, "/v2/data/export/" + exportId, TOKEN);
+            job = response.json();
+            if (response.status() == 200 && condition.test(job)) {
+                return job;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("export " + exportId + " did not get there in " + timeoutMillis + " ms: " + job);
+    }
+
+    public static java.util.function.Predicate<JsonNode> inState(String... states) {
+        return job -> java.util.Arrays.asList(states).contains(job.at("/data/state").asText());
     }
 
     private Response send(HttpRequest request) {

@@ -11,6 +11,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
+import org.dataexport.job.progress.TaskOutput;
 import org.dataexport.job.storage.ExportFileSystems;
 
 import java.io.IOException;
@@ -36,8 +37,10 @@ public final class PartitionWriters {
             Configuration hadoopConf = conf.value().value();
             return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, budget, secrets, (fs, paths) -> {
                 try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, partition, paths)) {
+                    TaskOutput output = TaskOutput.of(writer::bytesWritten);
                     while (rows.hasNext()) {
                         writer.write(rows.next());
+                        output.rowWritten();
                     }
                     return writer.finish();
                 }
@@ -50,8 +53,10 @@ public final class PartitionWriters {
             FileBudget budget, List<String> secrets) {
         return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", filesWritten, budget, secrets, (fs, paths) -> {
             try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, partition, paths)) {
+                TaskOutput output = TaskOutput.of(writer::bytesWritten);
                 while (lines.hasNext()) {
                     writer.write(lines.next());
+                    output.rowWritten();
                 }
                 return writer.finish();
             }
@@ -76,18 +81,22 @@ public final class PartitionWriters {
         TaskContext task = TaskContext.get();
         long attempt = task == null ? 0 : task.taskAttemptId();
         try (FileSystem fs = ExportFileSystems.open(dir, conf)) {
+            long[] closed = {0};
             List<WrittenFile> files = write.write(fs, sequence -> {
                 if (sequence >= budget.maxFiles()) {
                     throw budget.exceeded();
                 }
+                if (sequence > 0) {
+                    // The previous file is closed: counted now, so that progress moves while the task runs.
+                    filesWritten.add(1);
+                    closed[0]++;
+                }
                 return new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension));
             });
-            if (task != null) {
-                // Spark's UI and listeners show these as the task's output.
-                task.taskMetrics().outputMetrics().setRecordsWritten(files.stream().mapToLong(WrittenFile::rows).sum());
-                task.taskMetrics().outputMetrics().setBytesWritten(files.stream().mapToLong(WrittenFile::fileBytes).sum());
-            }
-            filesWritten.add(files.size());
+            // Spark's UI and listeners (progress) show these as the task's output.
+            TaskOutput.of(() -> 0).finished(files.stream().mapToLong(WrittenFile::rows).sum(),
+                    files.stream().mapToLong(WrittenFile::fileBytes).sum());
+            filesWritten.add(files.size() - closed[0]);
             return files.iterator();
         } catch (IOException | RuntimeException e) {
             // Classified here, where the cause is at hand: AWS SDK exceptions do not survive Spark's

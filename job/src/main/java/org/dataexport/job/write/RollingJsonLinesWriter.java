@@ -54,6 +54,11 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
         rowsInFile++;
     }
 
+    /** Bytes written so far, the open file's buffered lines included. */
+    public long bytesWritten() {
+        return written.stream().mapToLong(WrittenFile::fileBytes).sum() + (out == null ? 0 : bytesInFile);
+    }
+
     public List<WrittenFile> finish() throws IOException {
         if (out != null) {
             closeFile();

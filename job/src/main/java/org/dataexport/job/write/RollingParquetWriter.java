@@ -106,6 +106,16 @@ public final class RollingParquetWriter implements AutoCloseable {
         }
     }
 
+    /** Bytes written so far: the closed files and what the open one holds on its stream. */
+    public long bytesWritten() {
+        long closed = written.stream().mapToLong(WrittenFile::fileBytes).sum();
+        try {
+            return closed + (fileWriter == null ? 0 : fileWriter.getPos());
+        } catch (IOException e) {
+            return closed;
+        }
+    }
+
     /** Closes the open file, if any, and returns every file written, in order. */
     public List<WrittenFile> finish() throws IOException {
         if (sample != null) {

@@ -1,0 +1,50 @@
+package org.dataexport.job.progress;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.executor.OutputMetrics;
+
+import java.util.function.LongSupplier;
+
+/**
+ * A task's own output counters while it writes: rows and bytes go into the task's output metrics
+ * every few thousand rows, so executor heartbeats carry them to the driver before the task ends
+ * (and Spark's UI shows them). Outside a task it counts nothing.
+ */
+public final class TaskOutput {
+    private static final int ROWS_BETWEEN_UPDATES = 4096;
+
+    private final OutputMetrics metrics;
+    private final LongSupplier bytes;
+    private long rows;
+
+    private TaskOutput(OutputMetrics metrics, LongSupplier bytes) {
+        this.metrics = metrics;
+        this.bytes = bytes;
+    }
+
+    /** The running task's counters; {@code bytes} tells how many bytes its writer has written so far. */
+    public static TaskOutput of(LongSupplier bytes) {
+        TaskContext task = TaskContext.get();
+        return new TaskOutput(task == null ? null : task.taskMetrics().outputMetrics(), bytes);
+    }
+
+    public void rowWritten() {
+        rows++;
+        if (metrics != null && rows % ROWS_BETWEEN_UPDATES == 0) {
+            update();
+        }
+    }
+
+    /** The final figures, once the task's files are closed. */
+    public void finished(long totalRows, long totalBytes) {
+        if (metrics != null) {
+            metrics.setRecordsWritten(totalRows);
+            metrics.setBytesWritten(totalBytes);
+        }
+    }
+
+    private void update() {
+        metrics.setRecordsWritten(rows);
+        metrics.setBytesWritten(bytes.getAsLong());
+    }
+}
