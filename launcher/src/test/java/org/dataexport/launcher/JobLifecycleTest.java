@@ -93,7 +93,7 @@ class JobLifecycleTest {
     }
 
     @Test
-    void aKilledLauncherItsJobReadsInterruptedAfterTheRestart() throws Exception {
+    void aStoppedOrKilledLauncherProcessItsJobReadsInterrupted() throws Exception {
         int port;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -103,27 +103,57 @@ class JobLifecycleTest {
                 + "big.scale_factor=0.3\nbig.partitions=24\n");
         Files.writeString(config.resolveSibling("spark-defaults.conf"), "spark.master local[2]\nspark.ui.enabled false\n"
                 + "spark.driver.host 127.0.0.1\nspark.driver.bindAddress 127.0.0.1\nspark.executor.heartbeatInterval 1s\n");
+        String url = "http://127.0.0.1:" + port;
+
+        // SIGTERM: the launcher cancels the export, leaves nothing and records it interrupted itself.
+        Path stoppedDestination = server.workDir.resolve("sigterm-" + System.nanoTime());
+        Process stopped = startProcess(config, url);
+        String stoppedId = submitRunning(url, stoppedDestination, stopped);
+        stopped.destroy();
+        assertTrue(stopped.waitFor(90, TimeUnit.SECONDS), "the launcher stopped on SIGTERM");
+
+        // SIGKILL: nothing is recorded; the next start of that launcher marks the job interrupted.
+        Process killed = startProcess(config, url);
+        String killedId = submitRunning(url, server.workDir.resolve("sigkill-" + System.nanoTime()), killed);
+        killed.destroyForcibly();
+        killed.waitFor(30, TimeUnit.SECONDS);
+
+        try (Launcher restarted = start(config, server)) {
+            JsonNode graceful = server.awaitJob("http://127.0.0.1:" + restarted.port(), stoppedId, inState("interrupted"), 5_000);
+            assertTrue(graceful.at("/data/message").asText().contains("nothing was written"), graceful.toString());
+            assertFalse(Files.exists(stoppedDestination) && Files.list(stoppedDestination).findAny().isPresent(), "nothing at the destination");
+            JsonNode job = server.awaitJob("http://127.0.0.1:" + restarted.port(), killedId, inState("interrupted"), 5_000);
+            assertTrue(job.at("/data/message").asText().contains("stopped before it ended"), job.toString());
+            assertEquals("Interrupted", job.at("/exception/type").asText(), job.toString());
+            assertTrue(job.at("/data/finished_at").isTextual(), job.toString());
+        }
+    }
+
+    private Process startProcess(Path config, String url) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         command.add("@" + Path.of("../conf/jvm.options").toAbsolutePath());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Launcher.class.getName(), "--config", config.toString()));
         Process child = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(config.resolveSibling("launcher.log").toFile()).start();
-        String url = "http://127.0.0.1:" + port;
-        String id;
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("launcher.log").toFile())).start();
         try {
             awaitHealthy(url, child);
-            TestServer.Response accepted = server.postWith(url, server.localRequest(server.workDir.resolve("killed-" + System.nanoTime())).toString(), ASYNC);
-            assertEquals(202, accepted.status(), accepted.body());
-            id = accepted.json().at("/data/export_id").asText();
-            server.awaitJob(url, id, inState("running"), 60_000);
-        } finally {
+        } catch (AssertionError | InterruptedException e) {
             child.destroyForcibly();
-            child.waitFor(30, TimeUnit.SECONDS);
+            throw e;
         }
-        try (Launcher restarted = start(config, server)) {
-            JsonNode job = server.awaitJob("http://127.0.0.1:" + restarted.port(), id, inState("interrupted"), 5_000);
-            assertTrue(job.at("/data/message").asText().contains("stopped"), job.toString());
-            assertTrue(job.at("/data/finished_at").isTextual(), job.toString());
+        return child;
+    }
+
+    private String submitRunning(String url, Path destination, Process child) {
+        try {
+            TestServer.Response accepted = server.postWith(url, server.localRequest(destination).toString(), ASYNC);
+            assertEquals(202, accepted.status(), accepted.body());
+            String id = accepted.json().at("/data/export_id").asText();
+            server.awaitJob(url, id, inState("running"), 60_000);
+            return id;
+        } catch (AssertionError | RuntimeException e) {
+            child.destroyForcibly();
+            throw e;
         }
     }
 

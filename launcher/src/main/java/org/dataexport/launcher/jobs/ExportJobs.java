@@ -197,9 +197,9 @@ public final class ExportJobs implements AutoCloseable {
             if (envelope.get("data") instanceof ObjectNode data) {
                 data.put("export_id", job.exportId());
             }
-            finish(job, outcome.succeeded() ? JobState.SUCCEEDED : stateOf(run), envelope, outcome.progress(), Optional.empty());
+            finish(job, outcome.succeeded() ? JobState.SUCCEEDED : stateOf(run), envelope, outcome.progress(), stopReason(run));
         } catch (ExportFailure failure) {
-            finish(job, stateOf(run), ResponseJson.failure(failure), job.lastProgress(), Optional.empty());
+            finish(job, stateOf(run), ResponseJson.failure(failure), job.lastProgress(), stopReason(run));
         } catch (RuntimeException | Error e) {
             LOG.error("export {} failed unexpectedly: {}", job.exportId(), Failures.describeForLog(e, run.request().secrets()));
             finish(job, JobState.FAILED, ResponseJson.failure(ErrorType.INTERNAL_ERROR, "the server failed unexpectedly; see its log"),
@@ -220,6 +220,11 @@ public final class ExportJobs implements AutoCloseable {
             end(job, storeDown, Progress.NONE);
         }
         return false;
+    }
+
+    /** Why the export was stopped from outside, if it was: the message its GET shows. */
+    private static Optional<String> stopReason(Exports.Run run) {
+        return run.cancellation().reason().map(ExportFailure::getMessage);
     }
 
     private static JobState stateOf(Exports.Run run) {
