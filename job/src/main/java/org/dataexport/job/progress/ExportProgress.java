@@ -106,12 +106,23 @@ public final class ExportProgress extends SparkListener implements AutoCloseable
         scala.collection.Iterator<AccumulableInfo> iterator = accumulables.iterator();
         while (iterator.hasNext()) {
             AccumulableInfo info = iterator.next();
-            if (info.name().isDefined() && info.name().get().equals(name) && info.update().isDefined()
-                    && info.update().get() instanceof Number number) {
+            if (name.equals(nameOf(info)) && info.update().isDefined() && info.update().get() instanceof Number number) {
                 return number.longValue();
             }
         }
         return 0;
+    }
+
+    /**
+     * An accumulator's name. Heartbeats carry the executors' copies, whose names Spark leaves behind
+     * on the driver: it is looked up there by id (AccumulatorContext, as Spark's own status listener does).
+     */
+    private static String nameOf(AccumulableInfo info) {
+        if (info.name().isDefined()) {
+            return info.name().get();
+        }
+        scala.Option<org.apache.spark.util.AccumulatorV2<?, ?>> registered = org.apache.spark.util.AccumulatorContext$.MODULE$.get(info.id());
+        return registered.isDefined() && registered.get().name().isDefined() ? registered.get().name().get() : "";
     }
 
     @Override
