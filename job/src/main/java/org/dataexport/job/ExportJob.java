@@ -18,6 +18,9 @@ import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.commit.LeaseSettings;
+import org.dataexport.job.commit.StagedOutput;
+import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.request.ExportLimits;
@@ -33,7 +36,6 @@ import org.dataexport.job.write.PartitionWriters;
 import org.dataexport.job.write.RollingJsonLinesWriter;
 import org.dataexport.job.write.RollingParquetWriter;
 import org.dataexport.job.write.SingleFileMerge;
-import org.dataexport.job.write.StagedOutput;
 import org.dataexport.job.write.WrittenFile;
 
 import org.slf4j.Logger;
@@ -58,18 +60,22 @@ public final class ExportJob {
     private final DatasetCatalog datasets;
     private final ExportLimits limits;
     private final Optional<EndpointPolicy> endpoints;
+    private final LeaseSettings lease;
 
     /**
      * @param limits    the file cap is enforced here, while writing (the size bounds are checked by
      *                  whoever admits the request: the launcher's Admission, or Main)
      * @param endpoints the S3 endpoints tasks may connect to, checked before every request they send;
      *                  empty for an operator's own spark-submit run, which trusts its request
+     * @param lease     how the export holds its destination against other writers (the claim's owner and lease)
      */
-    public ExportJob(SparkSession spark, DatasetCatalog datasets, ExportLimits limits, Optional<EndpointPolicy> endpoints) {
+    public ExportJob(SparkSession spark, DatasetCatalog datasets, ExportLimits limits, Optional<EndpointPolicy> endpoints,
+                     LeaseSettings lease) {
         this.spark = spark;
         this.datasets = datasets;
         this.limits = limits;
         this.endpoints = endpoints;
+        this.lease = lease;
     }
 
     /** Runs the export; any failure comes out as an {@link ExportFailure} with its status. */
@@ -95,12 +101,13 @@ public final class ExportJob {
         // The Spark UI shows this; it names the destination, never the credentials.
         context.setJobGroup(jobGroup, "export " + request.format().apiName() + " to " + request.destinationUri(), true);
         FileCap cap = null;
+        boolean cleanupPending = false;
         try {
             Dataset<Row> data = datasets.read(spark, request.dataset());
             Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
             Path destination = new Path(request.destinationUri());
             try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
-                StagedOutput output = StagedOutput.begin(fs, fs.makeQualified(destination), exportId);
+                StagedOutput output = StagedOutput.begin(fs, fs.makeQualified(destination), exportId, lease, cancellation::cancel);
                 try {
                     // Also cancels jobs the export starts after the cancellation.
                     cancellation.onCancel(() -> context.sc().cancelJobGroupAndFutureJobs(jobGroup));
@@ -112,7 +119,9 @@ public final class ExportJob {
                     // Spark fails a job at its first failed task while the others may still be writing:
                     // stop them before removing what they wrote.
                     stopTasks(context, jobGroup);
-                    output.abort();
+                    if (!output.abort()) {
+                        cleanupPending = true;
+                    }
                     throw e;
                 } finally {
                     output.release();
@@ -124,6 +133,11 @@ public final class ExportJob {
                     .or(() -> capExceeded ? Optional.of(limits.tooManyFiles(request)) : Optional.empty())
                     .orElse(e);
             ExportFailure failure = Failures.scrubbed(cause, request.secrets());
+            if (cleanupPending) {
+                failure = new ExportFailure(failure.errorType(), failure.getMessage() + "; its staging under _temporary could not "
+                        + "be removed yet: the service retries in the background, and the destination's claim expires after "
+                        + lease.lease().toSeconds() + " s");
+            }
             if (failure.status() >= 500) {
                 LOG.warn("export to {} failed: {}", request.destinationUri(), Failures.describeForLog(e, request.secrets()));
             }

@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.executor.ExecutorMetrics;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.status.api.v1.ExecutorSummary;
+import org.dataexport.job.commit.LeaseSettings;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
@@ -41,6 +42,8 @@ public final class Main {
         String cancelMarker = null;
         String allowedEndpoints = null;
         String exportId = null;
+        String owner = null;
+        long leaseSeconds = LeaseSettings.DEFAULT_LEASE.toSeconds();
         String progressFile = null;
         long maxFiles = ExportLimits.DEFAULTS.maxFiles();
         boolean progress = false;
@@ -65,6 +68,8 @@ public final class Main {
                 case "--max-files" -> maxFiles = Long.parseLong(value);
                 case "--export-id" -> exportId = java.util.UUID.fromString(value).toString();
                 case "--progress-file" -> progressFile = value;
+                case "--owner" -> owner = value;
+                case "--lease-seconds" -> leaseSeconds = Long.parseLong(value);
                 default -> usage("unknown argument " + args[i]);
             }
         }
@@ -75,7 +80,9 @@ public final class Main {
                 Optional.ofNullable(progressFile), requestFile, consumeRequest, datasetsFile, Optional.ofNullable(cancelMarker),
                 Optional.ofNullable(allowedEndpoints).map(EndpointPolicy::parse),
                 new ExportLimits(ExportLimits.DEFAULTS.minRowGroupSize(), ExportLimits.DEFAULTS.maxRowGroupSize(),
-                        ExportLimits.DEFAULTS.minTargetFileSize(), maxFiles), progress);
+                        ExportLimits.DEFAULTS.minTargetFileSize(), maxFiles), progress,
+                new LeaseSettings(owner == null ? LeaseSettings.forThisProcess("spark-submit").owner() : owner,
+                        java.time.Duration.ofSeconds(leaseSeconds)));
         ObjectNode envelope = run(options);
         String json = envelope.toPrettyString();
         System.out.println(json);
@@ -91,7 +98,7 @@ public final class Main {
      * {@code exportId} (a UUID, new by default) names the run in its result, its progress and Spark's job group.
      */
     record Options(String exportId, Optional<String> progressFile, String requestFile, boolean consumeRequest, String datasetsFile, Optional<String> cancelMarker,
-                   Optional<EndpointPolicy> endpoints, ExportLimits limits, boolean progress) {
+                   Optional<EndpointPolicy> endpoints, ExportLimits limits, boolean progress, LeaseSettings lease) {
     }
 
     static ObjectNode run(Options options) {
@@ -115,7 +122,7 @@ public final class Main {
             try (ExportProgress progress = ExportProgress.follow(spark.sparkContext(), ExportJob.jobGroup(options.exportId()));
                  ProgressReport report = new ProgressReport(options.exportId(), progress,
                          options.progress() ? Optional.of(System.err) : Optional.empty(), options.progressFile())) {
-                result = new ExportJob(spark, datasets, options.limits(), options.endpoints()).run(request, options.exportId(), cancellation);
+                result = new ExportJob(spark, datasets, options.limits(), options.endpoints(), options.lease()).run(request, options.exportId(), cancellation);
             }
             ResponseJson.Metrics metrics = request.includeMetrics()
                     ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
@@ -186,7 +193,7 @@ public final class Main {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: spark-submit --class " + Main.class.getName()
-                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress] [--progress-file path] [--export-id uuid] [--cancel-marker path] [--allowed-endpoints spec] [--max-files n] [--consume-request]");
+                + " data-export-job-VERSION-spark.jar --request request.json [--result result.json] [--datasets datasets.properties] [--progress] [--progress-file path] [--export-id uuid] [--owner name] [--lease-seconds n] [--cancel-marker path] [--allowed-endpoints spec] [--max-files n] [--consume-request]");
         System.exit(2);
     }
 }

@@ -50,13 +50,16 @@ final class ClusterExports implements Exports {
     private final String datasetsProperties;
     private final EndpointPolicy endpoints;
     private final ExportLimits limits;
+    private final long leaseSeconds;
     private final Map<String, Path> progressFiles = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param datasetsProperties the launcher's datasets.properties, handed to every job; null for the job's built-in default
      * @param endpoints          the endpoint policy the job's tasks check before every S3 request
      */
-    ClusterExports(LauncherConfig.ClusterSettings settings, String datasetsProperties, EndpointPolicy endpoints, ExportLimits limits) {
+    ClusterExports(LauncherConfig.ClusterSettings settings, String datasetsProperties, EndpointPolicy endpoints, ExportLimits limits,
+                   long leaseSeconds) {
+        this.leaseSeconds = leaseSeconds;
         this.settings = settings;
         this.datasetsProperties = datasetsProperties;
         this.endpoints = endpoints;
@@ -154,7 +157,7 @@ final class ClusterExports implements Exports {
                 .addAppArgs("--request", requestFile.toString(), "--consume-request", "--result", resultFile.toString(),
                         "--cancel-marker", cancelMarker.toString(), "--allowed-endpoints", endpoints.spec(),
                         "--max-files", Long.toString(limits.maxFiles()),
-                        "--export-id", id, "--progress-file", resultFile.getParent().toString() + "/progress.json")
+                        "--export-id", id, "--lease-seconds", Long.toString(leaseSeconds), "--progress-file", resultFile.getParent().toString() + "/progress.json")
                 // Peak resident memory of the driver and executors, for rss_peak_bytes.
                 .setConf("spark.executor.processTreeMetrics.enabled", "true")
                 .setConf("spark.executor.metrics.pollingInterval", "200ms")

@@ -2,6 +2,7 @@ package org.dataexport.launcher;
 
 import org.apache.spark.sql.SparkSession;
 import org.dataexport.job.ExportJob;
+import org.dataexport.job.commit.LeaseSettings;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.storage.EndpointPolicy;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -88,10 +90,11 @@ public final class Launcher implements AutoCloseable {
             Admission admission = new Admission(AllowedRoots.of(config.allowedLocalRoots()), endpoints, limits);
             Exports exports = config.cluster() == null
                     ? new LocalExports(new ExportJob(spark, Files.exists(config.datasetsFile())
-                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN, limits, Optional.of(endpoints)),
+                            ? DatasetCatalog.load(config.datasetsFile()) : DatasetCatalog.BUILT_IN, limits, Optional.of(endpoints),
+                            new LeaseSettings("launcher " + config.launcherId(), Duration.ofSeconds(config.leaseSeconds()))),
                             spark.sparkContext(), config.maxRunningExports())
                     : new ClusterExports(config.cluster(), Files.exists(config.datasetsFile()) ? Files.readString(config.datasetsFile()) : null,
-                            endpoints, config.limits());
+                            endpoints, config.limits(), config.leaseSeconds());
             LauncherConfig.JobStoreSettings storeSettings = config.jobStore();
             JobStore store = JobStore.open(storeSettings.url(), storeSettings.user(), storeSettings.password());
             jobs = new ExportJobs(store, exports, new JobSettings(config.launcherId(), config.maxRunningExports(),

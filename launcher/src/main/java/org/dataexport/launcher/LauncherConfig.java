@@ -37,7 +37,8 @@ public record LauncherConfig(
         JobStoreSettings jobStore,
         String launcherId,
         int retentionDays,
-        long shutdownGraceSeconds) {
+        long shutdownGraceSeconds,
+        long leaseSeconds) {
 
     public static final String TOKENS_ENV = "EXPORT_API_TOKENS";
     public static final String JOB_STORE_PASSWORD_ENV = "EXPORT_JOBS_DB_PASSWORD";
@@ -96,8 +97,9 @@ public record LauncherConfig(
         if (maxRunningExports < 1 || maxQueuedExports < 0) {
             throw new IllegalArgumentException("exports.max_running must be at least 1, exports.max_queued at least 0");
         }
-        if (retentionDays < 1 || shutdownGraceSeconds < 0) {
-            throw new IllegalArgumentException("jobs.retention_days must be at least 1, exports.shutdown_grace_seconds at least 0");
+        if (retentionDays < 1 || shutdownGraceSeconds < 0 || leaseSeconds < 1) {
+            throw new IllegalArgumentException("jobs.retention_days and exports.lease_seconds must be at least 1, "
+                    + "exports.shutdown_grace_seconds at least 0");
         }
         if (exportTimeoutSeconds < 1 || bodyTimeoutMillis < 1 || maxHeaderBytes < 1024) {
             throw new IllegalArgumentException("exports.timeout_seconds and server.body_timeout_seconds must be positive, "
@@ -169,7 +171,8 @@ public record LauncherConfig(
                 jobStore(properties, environment, confDir),
                 properties.getProperty("jobs.launcher_id", defaultLauncherId(properties, file)),
                 Integer.parseInt(properties.getProperty("jobs.retention_days", "30")),
-                Long.parseLong(properties.getProperty("exports.shutdown_grace_seconds", "60")));
+                Long.parseLong(properties.getProperty("exports.shutdown_grace_seconds", "60")),
+                Long.parseLong(properties.getProperty("exports.lease_seconds", "60")));
     }
 
     /** jobs.jdbc_url, or a SQLite file jobs.db in jobs.store_dir (default ../var, relative to the conf directory). */

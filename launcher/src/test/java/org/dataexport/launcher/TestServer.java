@@ -31,6 +31,8 @@ public final class TestServer {
     public static final int CLOSED_PORT = closedPort();
     public static final int SECOND_S3_PORT = closedPort();
     public static final int REDIRECT_PORT = closedPort();
+    public static final int FAULT_PROXY_PORT = closedPort();
+    public static final int LEASE_SECONDS = 5;
     public static final int MAX_FILES = 100;
 
     private static TestServer instance;
@@ -84,7 +86,8 @@ public final class TestServer {
                 // A loopback port where nothing listens: allowed, so that an unreachable store can be tested.
                 // and the ports of a second S3 server and of a server that answers with redirects.
                 "storage.allowed_endpoints=127.0.0.1/32:" + CLOSED_PORT + ",127.0.0.1/32:" + SECOND_S3_PORT
-                        + ",127.0.0.1/32:" + REDIRECT_PORT,
+                        + ",127.0.0.1/32:" + REDIRECT_PORT + ",127.0.0.1/32:" + FAULT_PROXY_PORT,
+                "exports.lease_seconds=" + LEASE_SECONDS,
                 "exports.min_target_file_size_bytes=100000", "exports.max_files=" + MAX_FILES,
                 "server.body_timeout_seconds=3",
                 "embedded_s3.enabled=true", "embedded_s3.port=0",

@@ -50,7 +50,8 @@ public final class Benchmark {
         this.source = source;
         DatasetCatalog datasets = new DatasetCatalog("lineitem",
                 Map.of("lineitem", new DatasetDefinition("lineitem", "parquet", Map.of("path", source.toUri().toString()))));
-        this.job = new ExportJob(spark, datasets, org.dataexport.job.request.ExportLimits.DEFAULTS, java.util.Optional.empty());
+        this.job = new ExportJob(spark, datasets, org.dataexport.job.request.ExportLimits.DEFAULTS, java.util.Optional.empty(),
+                org.dataexport.job.commit.LeaseSettings.forThisProcess("benchmark"));
     }
 
     public static void main(String[] args) throws Exception {

@@ -1,0 +1,179 @@
+package org.dataexport.job.commit;
+
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.dataexport.job.failure.ErrorType;
+import org.dataexport.job.failure.ExportFailure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One export's hold on its destination: the claim file {@code <destination>/_temporary/_claim},
+ * created atomically (S3 {@code If-None-Match: *}, create-new on a file system), refreshed every third
+ * of the lease ({@code If-Match} on its ETag, or rename-and-check), verified before the commit, and
+ * removed at the end. A claim whose heartbeat is older than its lease is abandoned: the next export
+ * takes it over with the same conditional replace, so two reclaimers cannot both win. A holder that
+ * finds its claim taken over stops ({@code onLost}).
+ */
+public final class DestinationLease implements AutoCloseable {
+    public static final String STAGING_ROOT = "_temporary";
+    public static final String CLAIM = "_claim";
+    private static final Logger LOG = LoggerFactory.getLogger(DestinationLease.class);
+    private static final ScheduledExecutorService HEARTBEATS = Executors.newScheduledThreadPool(1, runnable -> {
+        Thread thread = new Thread(runnable, "destination-lease-heartbeat");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private final ClaimFiles files;
+    private final Path claimPath;
+    private final Consumer<ExportFailure> onLost;
+    private final boolean reclaimed;
+    private ClaimFiles.Versioned held;
+    private Claim claim;
+    private boolean lost;
+    private ScheduledFuture<?> heartbeat;
+
+    private DestinationLease(ClaimFiles files, Path claimPath, ClaimFiles.Versioned held, Claim claim, boolean reclaimed,
+                             Consumer<ExportFailure> onLost) {
+        this.files = files;
+        this.claimPath = claimPath;
+        this.held = held;
+        this.claim = claim;
+        this.reclaimed = reclaimed;
+        this.onLost = onLost;
+    }
+
+    /**
+     * Takes the destination for {@code exportId}, or fails with 409 naming the export that holds it and
+     * when its lease expires. {@link #reclaimed()} tells whether an abandoned claim was taken over.
+     */
+    public static DestinationLease acquire(FileSystem fs, Path destination, String exportId, LeaseSettings settings,
+                                           Consumer<ExportFailure> onLost) throws IOException {
+        Path root = new Path(destination, STAGING_ROOT);
+        Path claimPath = new Path(root, CLAIM);
+        ClaimFiles files = ClaimFiles.of(fs, root);
+        Claim mine = new Claim(exportId, settings.owner(), Instant.now(), settings.lease());
+        boolean reclaimed = false;
+        if (!files.createIfAbsent(claimPath, mine.toBytes())) {
+            Optional<ClaimFiles.Versioned> current = files.read(claimPath);
+            if (current.isPresent()) {
+                Claim written = Claim.fromBytes(current.get().content());
+                // A file-system claim is renewed by touching it: the later of the two times is its heartbeat.
+                Claim theirs = current.get().modified().isAfter(written.heartbeatAt()) ? written.beat(current.get().modified()) : written;
+                if (!theirs.expired(Instant.now())) {
+                    throw ExportFailure.destinationNotEmpty(destination.toString(), "is being written by export " + theirs.exportId()
+                            + " (" + theirs.owner() + "); its lease expires at " + theirs.expiresAt() + " unless it is renewed");
+                }
+                if (!files.replaceIf(claimPath, current.get(), mine.toBytes())) {
+                    throw ExportFailure.destinationNotEmpty(destination.toString(), "was reclaimed by another export at the same moment");
+                }
+                LOG.warn("export {} reclaims {}: export {} ({}) left it, its lease expired at {}", exportId, destination,
+                        theirs.exportId(), theirs.owner(), theirs.expiresAt());
+                reclaimed = true;
+            } else if (!files.createIfAbsent(claimPath, mine.toBytes())) {
+                throw ExportFailure.destinationNotEmpty(destination.toString(), "is being claimed by another export");
+            }
+        }
+        ClaimFiles.Versioned held = files.read(claimPath).filter(read -> Arrays.equals(read.content(), mine.toBytes()))
+                .orElseThrow(() -> ExportFailure.destinationNotEmpty(destination.toString(), "was claimed by another export at the same moment"));
+        DestinationLease lease = new DestinationLease(files, claimPath, held, mine, reclaimed, onLost);
+        long every = Math.max(200, settings.lease().toMillis() / 3);
+        lease.heartbeat = HEARTBEATS.scheduleWithFixedDelay(lease::beatQuietly, every, every, TimeUnit.MILLISECONDS);
+        if (!files.atomic()) {
+            LOG.warn("{}: the store does not honour conditional writes; two exports starting at the same moment could both claim it", destination);
+        }
+        return lease;
+    }
+
+    /** Whether an abandoned claim was taken over: what it staged is to be removed before writing. */
+    public boolean reclaimed() {
+        return reclaimed;
+    }
+
+    /** Renews the claim now; fails with 409 when another export has taken it over (the lease had expired). */
+    public synchronized void verify() throws IOException {
+        if (lost || !beat()) {
+            throw lostFailure();
+        }
+    }
+
+    private synchronized boolean beat() throws IOException {
+        Claim next = claim.beat(Instant.now());
+        Optional<ClaimFiles.Versioned> renewed = files.renew(claimPath, held, next.toBytes());
+        if (renewed.isEmpty()) {
+            return false;
+        }
+        held = renewed.get();
+        claim = Claim.fromBytes(held.content());
+        return true;
+    }
+
+    private void beatQuietly() {
+        try {
+            boolean renewed;
+            synchronized (this) {
+                if (lost) {
+                    return;
+                }
+                renewed = beat();
+                lost = !renewed;
+            }
+            if (!renewed) {
+                LOG.warn("export {} lost its claim on {}: its lease expired and another export took the destination", claim.exportId(), claimPath);
+                onLost.accept(lostFailure());
+            }
+        } catch (IOException | RuntimeException e) {
+            // The store is unreachable for now: try again at the next beat; the lease covers the gap.
+            LOG.debug("could not renew the claim {}: {}", claimPath, e.getClass().getName());
+        }
+    }
+
+    private ExportFailure lostFailure() {
+        return new ExportFailure(ErrorType.DESTINATION_CONFLICT, "the export lost its claim on the destination: it could not renew "
+                + "it within its lease of " + claim.lease().toSeconds() + " s and another export took the destination over; nothing was published");
+    }
+
+    /** Stops renewing and removes the claim if it is still this export's; the caller removes the staging root. */
+    public void release() throws IOException {
+        release(files);
+    }
+
+    /** The same through another file system instance (a background cleanup's own). */
+    public void release(FileSystem on) throws IOException {
+        release(ClaimFiles.of(on, claimPath.getParent()));
+    }
+
+    private synchronized void release(ClaimFiles through) throws IOException {
+        stop();
+        if (lost) {
+            return;
+        }
+        Optional<ClaimFiles.Versioned> now = through.read(claimPath);
+        if (now.isPresent() && Arrays.equals(now.get().content(), held.content())) {
+            through.delete(claimPath);
+        }
+    }
+
+    private void stop() {
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+        }
+    }
+
+    /** Stops renewing: the claim expires by itself after its lease. */
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,233 @@
+package org.dataexport.job.commit;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.dataexport.job.failure.ExportFailure;
+import org.dataexport.job.storage.ExportFileSystems;
+import org.dataexport.job.write.DestinationClaims;
+import org.dataexport.job.write.WrittenFile;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * The all-or-nothing side of an export. The export first claims its destination
+ * ({@link DestinationLease}: one writer at a time, across processes); tasks write under
+ * {@code <destination>/_temporary/<export id>/}; only when every file is written are they renamed, in
+ * data order, to {@code part-00000<ext>}, ..., and a {@code _SUCCESS} marker is written last. A failure
+ * removes what this export created and nothing else, retrying in the background when the storage
+ * cannot be reached; a destination left with only abandoned staging is reclaimed by the next export.
+ */
+public final class StagedOutput {
+    public static final String SUCCESS_MARKER = "_SUCCESS";
+    private static final String STAGING_ROOT = DestinationLease.STAGING_ROOT;
+    private static final int RENAME_THREADS = 8;
+
+    private final FileSystem fs;
+    private final Path destination;
+    private final Path staging;
+    private final boolean destinationExisted;
+    private final Runnable releaseJvmClaim;
+    private final DestinationLease lease;
+    private final List<Path> committed = Collections.synchronizedList(new ArrayList<>());
+
+    private StagedOutput(FileSystem fs, Path destination, Path staging, boolean destinationExisted, Runnable releaseJvmClaim,
+                         DestinationLease lease) {
+        this.fs = fs;
+        this.destination = destination;
+        this.staging = staging;
+        this.destinationExisted = destinationExisted;
+        this.releaseJvmClaim = releaseJvmClaim;
+        this.lease = lease;
+    }
+
+    /**
+     * Claims the destination: 409 if it holds anything but abandoned staging, or another export (of
+     * this process, or any process holding a live claim) writes there. {@code onLost} hears of a claim
+     * taken over while the export runs (its lease had expired).
+     */
+    public static StagedOutput begin(FileSystem fs, Path destination, String exportId, LeaseSettings settings,
+                                     Consumer<ExportFailure> onLost) throws IOException {
+        Runnable releaseJvmClaim = DestinationClaims.claim(fs.makeQualified(destination).toString());
+        DestinationLease lease = null;
+        try {
+            boolean existed = checkEmpty(fs, destination);
+            lease = DestinationLease.acquire(fs, destination, exportId, settings, onLost);
+            // Whatever else is under _temporary was abandoned by an export that no longer holds the claim.
+            removeAbandoned(fs, new Path(destination, STAGING_ROOT));
+            Path staging = new Path(new Path(destination, STAGING_ROOT), exportId);
+            if (!fs.mkdirs(staging)) {
+                throw new IOException("could not create the staging directory " + staging);
+            }
+            return new StagedOutput(fs, destination, staging, existed, releaseJvmClaim, lease);
+        } catch (IOException | RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            releaseJvmClaim.run();
+            throw e;
+        }
+    }
+
+    /** False when the destination does not exist; 409 when it holds anything but a staging root. */
+    private static boolean checkEmpty(FileSystem fs, Path destination) throws IOException {
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(destination);
+        } catch (java.io.FileNotFoundException e) {
+            return false;
+        }
+        if (!status.isDirectory()) {
+            throw ExportFailure.destinationNotEmpty(destination.toString(), "is a file");
+        }
+        RemoteIterator<FileStatus> entries = fs.listStatusIterator(destination);
+        while (entries.hasNext()) {
+            FileStatus entry = entries.next();
+            if (!entry.getPath().getName().equals(STAGING_ROOT) || !entry.isDirectory()) {
+                throw ExportFailure.destinationNotEmpty(destination.toString(), "already holds files (" + entry.getPath().getName() + ", ...)");
+            }
+        }
+        return true;
+    }
+
+    private static void removeAbandoned(FileSystem fs, Path stagingRoot) throws IOException {
+        for (FileStatus entry : fs.listStatus(stagingRoot)) {
+            if (!entry.getPath().getName().equals(DestinationLease.CLAIM)) {
+                fs.delete(entry.getPath(), true);
+            }
+        }
+        PendingUploads.abortUnder(fs, stagingRoot);
+    }
+
+    public Path staging() {
+        return staging;
+    }
+
+    /** part-00000.parquet, part-00001.parquet, ...: contiguous, in data order. */
+    public static List<String> partNames(int count, String extension) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(String.format("part-%05d%s", i, extension));
+        }
+        return names;
+    }
+
+    /**
+     * Moves the staged files to their final names, one for one, once the claim is confirmed, and
+     * writes the marker last. On an object store a rename is a server-side copy, so several run at once.
+     */
+    public void commit(List<WrittenFile> filesInDataOrder, List<String> names, String successMarker) throws IOException {
+        lease.verify();
+        ExecutorService renames = Executors.newFixedThreadPool(Math.max(1, Math.min(RENAME_THREADS, filesInDataOrder.size())));
+        try {
+            List<Future<?>> moves = new ArrayList<>();
+            for (int i = 0; i < filesInDataOrder.size(); i++) {
+                Path source = new Path(filesInDataOrder.get(i).path());
+                Path target = new Path(destination, names.get(i));
+                moves.add(renames.submit(() -> {
+                    // Recorded first: a rename interrupted after its copy still leaves the target behind.
+                    committed.add(target);
+                    if (!fs.rename(source, target)) {
+                        throw new IOException("could not move " + source + " to " + target);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> move : moves) {
+                move.get();
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while moving the files into place", e);
+        } finally {
+            // A failed move stops the rest; those in flight finish before abort() looks at what moved.
+            renames.shutdownNow();
+            awaitQuietly(renames);
+        }
+        fs.delete(staging, true);
+        lease.release();
+        deleteIfEmpty(fs, new Path(destination, STAGING_ROOT));
+        Path marker = new Path(destination, SUCCESS_MARKER);
+        try (OutputStream out = fs.create(marker, false)) {
+            committed.add(marker);
+            out.write(successMarker.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Removes everything this export created. Returns false when the storage could not be reached: the
+     * cleanup then goes on in the background (through a file system of its own) and the claim, no
+     * longer renewed, expires by itself.
+     */
+    public boolean abort() {
+        lease.close();
+        if (cleanUp(fs)) {
+            return true;
+        }
+        Configuration conf = fs.getConf();
+        BackgroundCleanup.retry("the staging of " + destination, () -> {
+            try (FileSystem retryFs = ExportFileSystems.open(destination, conf)) {
+                return cleanUp(retryFs);
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        });
+        return false;
+    }
+
+    private boolean cleanUp(FileSystem on) {
+        try {
+            for (Path path : List.copyOf(committed)) {
+                on.delete(path, false);
+            }
+            on.delete(staging, true);
+            PendingUploads.abortUnder(on, staging);
+            lease.release(on);
+            deleteIfEmpty(on, new Path(destination, STAGING_ROOT));
+            if (!destinationExisted) {
+                deleteIfEmpty(on, destination);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService executor) {
+        try {
+            executor.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lets the next export of this process to this destination begin. */
+    public void release() {
+        lease.close();
+        releaseJvmClaim.run();
+    }
+
+    private static void deleteIfEmpty(FileSystem on, Path path) throws IOException {
+        try {
+            if (on.getFileStatus(path).isDirectory() && !on.listStatusIterator(path).hasNext()) {
+                on.delete(path, false);
+            }
+        } catch (java.io.FileNotFoundException e) {
+            // already gone
+        }
+    }
+}
