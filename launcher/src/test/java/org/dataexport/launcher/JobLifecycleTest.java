@@ -130,18 +130,7 @@ class JobLifecycleTest {
     }
 
     private Process startProcess(Path config, String url) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-        command.add("@" + Path.of("../conf/jvm.options").toAbsolutePath());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Launcher.class.getName(), "--config", config.toString()));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("launcher.log").toFile())).start();
-        try {
-            awaitHealthy(url, child);
-        } catch (AssertionError | InterruptedException e) {
-            child.destroyForcibly();
-            throw e;
-        }
-        return child;
+        return ChildProcesses.launcher(server, config, url);
     }
 
     private String submitRunning(String url, Path destination, Process child) {
@@ -155,21 +144,6 @@ class JobLifecycleTest {
             child.destroyForcibly();
             throw e;
         }
-    }
-
-    private void awaitHealthy(String url, Process child) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline && child.isAlive()) {
-            try {
-                if (server.call("GET", url, "/healthz", TestServer.TOKEN).status() == 200) {
-                    return;
-                }
-            } catch (IllegalStateException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the launcher did not start; see its launcher.log");
     }
 
     @Test
