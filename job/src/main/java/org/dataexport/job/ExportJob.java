@@ -83,6 +83,21 @@ public final class ExportJob {
         return run(request, UUID.randomUUID().toString(), Cancellation.none());
     }
 
+    /**
+     * Checks, without writing anything, that the destination is free now (409 when it holds files or
+     * a live claim; a store error as the export would report it): what an asynchronous submission
+     * answers at once.
+     */
+    public void preflight(ExportRequest request) {
+        Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
+        Path destination = new Path(request.destinationUri());
+        try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
+            StagedOutput.checkAvailable(fs, fs.makeQualified(destination));
+        } catch (IOException | RuntimeException e) {
+            throw Failures.scrubbed(e, request.secrets());
+        }
+    }
+
     /** The job group of an export's Spark jobs: what its progress and its cancellation follow. */
     public static String jobGroup(String exportId) {
         return "export-" + exportId;

@@ -137,7 +137,7 @@ public final class ExportServer implements AutoCloseable {
             // A caller may put a key into any field: the refusal never repeats one.
             throw new ExportFailure(refused.errorType(), Failures.redact(refused.getMessage(), ExportRequest.secretsIn(json)));
         }
-        ExportJobs.Accepted job = jobs.submit(new ExportJobs.Submission(owner, request, json, idempotencyKey, accepted));
+        ExportJobs.Accepted job = jobs.submit(new ExportJobs.Submission(owner, request, json, idempotencyKey, accepted, async));
         String exportId = job.job().exportId();
         ctx.header("Location", JobJson.statusUrl(exportId));
         if (async) {

@@ -15,6 +15,14 @@ public interface Exports {
      */
     Outcome run(Run run);
 
+    /**
+     * Checks what can be checked of the destination before the export is queued (it holds files or a
+     * live claim: 409), so that an asynchronous caller hears it at once. Where the launcher cannot
+     * reach the job's storage itself (cluster mode), the export reports it when it runs.
+     */
+    default void preflight(ExportRequest request) {
+    }
+
     /** The live progress of a running export, {@link Progress#NONE} when unknown. */
     Progress progress(String exportId);
 

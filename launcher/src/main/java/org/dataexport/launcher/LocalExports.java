@@ -63,6 +63,11 @@ final class LocalExports implements Exports {
     }
 
     @Override
+    public void preflight(org.dataexport.job.request.ExportRequest request) {
+        job.preflight(request);
+    }
+
+    @Override
     public Progress progress(String exportId) {
         ExportProgress progress = running.get(exportId);
         return progress == null ? Progress.NONE : progress.snapshot();

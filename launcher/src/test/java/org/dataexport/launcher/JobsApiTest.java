@@ -62,6 +62,25 @@ class JobsApiTest {
     }
 
     @Test
+    void asyncSubmitToADestinationInUseGets409AtOnce() throws Exception {
+        Path destination = server.newLocalDestination("async-taken");
+        Files.createDirectories(destination);
+        Files.writeString(destination.resolve("keep.txt"), "precious");
+        TestServer.Response refused = server.postWith(server.baseUrl(), server.localRequest(destination).toString(), ASYNC);
+        assertEquals(409, refused.status(), refused.body());
+        assertEquals("precious", Files.readString(destination.resolve("keep.txt")));
+
+        String prefix = "jobs/held-" + System.nanoTime();
+        String key = prefix + "/_temporary/_claim";
+        var store = server.s3.blobStore();
+        store.putBlob(TestServer.BUCKET, store.blobBuilder(key).payload(("{\"export_id\":\"holder-1\",\"owner\":\"another launcher\","
+                + "\"heartbeat_at\":\"" + java.time.Instant.now() + "\",\"lease_ms\":600000}").getBytes()).build());
+        TestServer.Response held = server.postWith(server.baseUrl(), server.s3Request("/" + prefix).toString(), ASYNC);
+        assertEquals(409, held.status(), held.body());
+        assertTrue(held.json().at("/exception/message").asText().contains("holder-1"), held.body());
+    }
+
+    @Test
     void synchronousAnswerNamesItsJob() {
         Path destination = server.workDir.resolve("sync-job-" + System.nanoTime());
         TestServer.Response response = server.post(server.localRequest(destination).toString());

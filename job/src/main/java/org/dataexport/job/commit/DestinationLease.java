@@ -96,6 +96,28 @@ public final class DestinationLease implements AutoCloseable {
         return lease;
     }
 
+    /**
+     * Fails with 409 when a live claim holds the destination; reads only (a check before accepting an
+     * export that will claim it later).
+     */
+    public static void checkNotHeld(FileSystem fs, Path destination) throws IOException {
+        Path claimPath = new Path(new Path(destination, STAGING_ROOT), CLAIM);
+        Claim claim;
+        try (java.io.InputStream in = fs.open(claimPath)) {
+            claim = Claim.fromBytes(in.readAllBytes());
+            if (!fs.getUri().getScheme().startsWith("s3")) {
+                Instant touched = Instant.ofEpochMilli(fs.getFileStatus(claimPath).getModificationTime());
+                claim = touched.isAfter(claim.heartbeatAt()) ? claim.beat(touched) : claim;
+            }
+        } catch (java.io.FileNotFoundException e) {
+            return;
+        }
+        if (!claim.expired(Instant.now())) {
+            throw ExportFailure.destinationNotEmpty(destination.toString(), "is being written by export " + claim.exportId()
+                    + " (" + claim.owner() + "); its lease expires at " + claim.expiresAt() + " unless it is renewed");
+        }
+    }
+
     /** Whether an abandoned claim was taken over: what it staged is to be removed before writing. */
     public boolean reclaimed() {
         return reclaimed;

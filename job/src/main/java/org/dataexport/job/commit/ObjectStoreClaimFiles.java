@@ -86,22 +86,29 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
         }
     }
 
+    /** The content and the ETag it was read at; read again when it changes between the two (a racing writer). */
     @Override
     public Optional<Versioned> read(Path path) throws IOException {
-        try {
-            FileStatus status = fs.getFileStatus(path);
-            String etag = status instanceof EtagSource source ? source.getEtag() : null;
-            try (InputStream in = fs.openFile(path).withFileStatus(status).build().get()) {
-                // Renewed by rewriting: the heartbeat is in the content, never a touch.
-                return Optional.of(new Versioned(in.readAllBytes(), etag == null ? "" : etag, java.time.Instant.EPOCH));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                FileStatus status = fs.getFileStatus(path);
+                String etag = status instanceof EtagSource source ? source.getEtag() : null;
+                try (InputStream in = fs.openFile(path).withFileStatus(status).build().get()) {
+                    // Renewed by rewriting: the heartbeat is in the content, never a touch.
+                    return Optional.of(new Versioned(in.readAllBytes(), etag == null ? "" : etag, java.time.Instant.EPOCH));
+                }
+            } catch (FileNotFoundException e) {
+                return Optional.empty();
+            } catch (RemoteFileChangedException changed) {
+                if (attempt >= 5) {
+                    throw changed;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while reading " + path, e);
             }
-        } catch (FileNotFoundException e) {
-            return Optional.empty();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reading " + path, e);
         }
     }
 

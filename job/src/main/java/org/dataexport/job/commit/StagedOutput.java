@@ -81,6 +81,16 @@ public final class StagedOutput {
         }
     }
 
+    /**
+     * What {@link #begin} would refuse, checked without writing anything: 409 when the destination holds
+     * files or a live claim. An export accepted after this still claims the destination when it starts.
+     */
+    public static void checkAvailable(FileSystem fs, Path destination) throws IOException {
+        if (checkEmpty(fs, destination)) {
+            DestinationLease.checkNotHeld(fs, destination);
+        }
+    }
+
     /** False when the destination does not exist; 409 when it holds anything but a staging root. */
     private static boolean checkEmpty(FileSystem fs, Path destination) throws IOException {
         FileStatus status;

@@ -61,7 +61,9 @@ public final class ExportJobs implements AutoCloseable {
     }
 
     /** A request to run, by whom ({@code owner}: the digest of the caller's token). */
-    public record Submission(String owner, ExportRequest request, String requestJson, Optional<String> idempotencyKey, long acceptedNanos) {
+    /** @param async answered at once: what can be checked of the destination is checked before it is queued */
+    public record Submission(String owner, ExportRequest request, String requestJson, Optional<String> idempotencyKey, long acceptedNanos,
+                             boolean async) {
     }
 
     /**
@@ -82,6 +84,9 @@ public final class ExportJobs implements AutoCloseable {
             if (holder.isPresent()) {
                 return existing(holder.get(), requestDigest);
             }
+        }
+        if (submission.async()) {
+            exports.preflight(submission.request());
         }
         synchronized (this) {
             if (active.size() >= settings.maxRunning() + settings.maxQueued()) {
