@@ -158,6 +158,32 @@ class DestinationRecoveryTest {
     }
 
     @Test
+    void failedUploadsOrCopiesLeaveNothingAndTheNextExportSucceeds() throws Exception {
+        try (FaultProxy proxy = new FaultProxy(TestServer.FAULT_PROXY_PORT, server.s3.port())) {
+            for (FaultProxy.Mode fault : List.of(FaultProxy.Mode.FAIL_UPLOADS, FaultProxy.Mode.FAIL_COPIES)) {
+                String prefix = "recover/" + fault + "-" + System.nanoTime();
+                ObjectNode request = server.s3Request("/" + prefix).put("dataset", "orders");
+                ((ObjectNode) request.at("/export_paths/storage_config/options")).put("endpoint", proxy.endpoint());
+                int before = proxy.failed();
+                proxy.mode(fault);
+
+                TestServer.Response failed = server.post(request.toString());
+
+                assertEquals(502, failed.status(), fault + ": " + failed.body());
+                assertTrue(proxy.failed() > before, fault + " was injected");
+                List<String> left = new ArrayList<>();
+                server.s3.blobStore().list(TestServer.BUCKET, org.jclouds.blobstore.options.ListContainerOptions.Builder
+                        .prefix(prefix + "/").recursive()).forEach(entry -> left.add(entry.getName()));
+                assertEquals(List.of(), left, fault + ": nothing left in the bucket");
+                proxy.mode(FaultProxy.Mode.PASS);
+                TestServer.Response healthy = server.post(request.toString());
+                assertEquals(200, healthy.status(), fault + ": " + healthy.body());
+                WrittenOutput.s3(server.s3.blobStore(), TestServer.BUCKET, prefix, server.workDir).assertMatches(healthy.json());
+            }
+        }
+    }
+
+    @Test
     void aStorageFaultMidExportBlocksTheDestinationNoLongerThanTheLease() throws Exception {
         try (FaultProxy proxy = new FaultProxy(TestServer.FAULT_PROXY_PORT, server.s3.port())) {
             String prefix = "recover/fault-" + System.nanoTime();

@@ -32,6 +32,14 @@ interface ClaimFiles {
      */
     Optional<Versioned> renew(Path path, Versioned expected, byte[] content) throws IOException;
 
+    /**
+     * Waits until a write that raced this writer's would have landed, before the claim is read back:
+     * a store may check a condition and write in two steps (S3Proxy does), letting two conditional
+     * writes through at the same moment; the read-back then shows which one it kept.
+     */
+    default void settle() {
+    }
+
     /** Removes the file; absent already is fine. */
     void delete(Path path) throws IOException;
 

@@ -85,6 +85,7 @@ public final class DestinationLease implements AutoCloseable {
                 throw ExportFailure.destinationNotEmpty(destination.toString(), "is being claimed by another export");
             }
         }
+        files.settle();
         ClaimFiles.Versioned held = files.read(claimPath).filter(read -> Arrays.equals(read.content(), mine.toBytes()))
                 .orElseThrow(() -> ExportFailure.destinationNotEmpty(destination.toString(), "was claimed by another export at the same moment"));
         DestinationLease lease = new DestinationLease(files, claimPath, held, mine, reclaimed, onLost);

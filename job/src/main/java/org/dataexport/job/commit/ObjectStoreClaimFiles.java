@@ -30,6 +30,7 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
     private static final String IF_NONE_MATCH = "fs.option.create.conditional.overwrite";
     private static final String IF_MATCH = "fs.option.create.conditional.overwrite.etag";
     private static final Map<String, Boolean> CONDITIONAL_BY_STORE = new ConcurrentHashMap<>();
+    private static final long SETTLE_MILLIS = 200;
 
     private final FileSystem fs;
     private final boolean conditional;
@@ -140,6 +141,15 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
     @Override
     public void delete(Path path) throws IOException {
         fs.delete(path, false);
+    }
+
+    @Override
+    public void settle() {
+        try {
+            Thread.sleep(SETTLE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -62,8 +62,9 @@ public final class StagedOutput {
                                      Consumer<ExportFailure> onLost) throws IOException {
         Runnable releaseJvmClaim = DestinationClaims.claim(fs.makeQualified(destination).toString());
         DestinationLease lease = null;
+        boolean existed = true;
         try {
-            boolean existed = checkEmpty(fs, destination);
+            existed = checkEmpty(fs, destination);
             lease = DestinationLease.acquire(fs, destination, exportId, settings, onLost);
             // Whatever else is under _temporary was abandoned by an export that no longer holds the claim.
             removeAbandoned(fs, new Path(destination, STAGING_ROOT));
@@ -74,7 +75,17 @@ public final class StagedOutput {
             return new StagedOutput(fs, destination, staging, existed, releaseJvmClaim, lease);
         } catch (IOException | RuntimeException e) {
             if (lease != null) {
+                // Nothing was staged yet: give the destination back as it was, or let the claim expire.
                 lease.close();
+                try {
+                    lease.release();
+                    deleteIfEmpty(fs, new Path(destination, STAGING_ROOT));
+                    if (!existed) {
+                        deleteIfEmpty(fs, destination);
+                    }
+                } catch (IOException | RuntimeException cleanupFailed) {
+                    e.addSuppressed(cleanupFailed);
+                }
             }
             releaseJvmClaim.run();
             throw e;
@@ -102,18 +113,29 @@ public final class StagedOutput {
         if (!status.isDirectory()) {
             throw ExportFailure.destinationNotEmpty(destination.toString(), "is a file");
         }
-        RemoteIterator<FileStatus> entries = fs.listStatusIterator(destination);
-        while (entries.hasNext()) {
-            FileStatus entry = entries.next();
-            if (!entry.getPath().getName().equals(STAGING_ROOT) || !entry.isDirectory()) {
-                throw ExportFailure.destinationNotEmpty(destination.toString(), "already holds files (" + entry.getPath().getName() + ", ...)");
+        try {
+            RemoteIterator<FileStatus> entries = fs.listStatusIterator(destination);
+            while (entries.hasNext()) {
+                FileStatus entry = entries.next();
+                if (!entry.getPath().getName().equals(STAGING_ROOT) || !entry.isDirectory()) {
+                    throw ExportFailure.destinationNotEmpty(destination.toString(), "already holds files (" + entry.getPath().getName() + ", ...)");
+                }
             }
+            return true;
+        } catch (java.io.FileNotFoundException removedMeanwhile) {
+            // A cleanup (of an export that failed) removed it between the two looks.
+            return false;
         }
-        return true;
     }
 
     private static void removeAbandoned(FileSystem fs, Path stagingRoot) throws IOException {
-        for (FileStatus entry : fs.listStatus(stagingRoot)) {
+        FileStatus[] entries;
+        try {
+            entries = fs.listStatus(stagingRoot);
+        } catch (java.io.FileNotFoundException none) {
+            return;
+        }
+        for (FileStatus entry : entries) {
             if (!entry.getPath().getName().equals(DestinationLease.CLAIM)) {
                 fs.delete(entry.getPath(), true);
             }
