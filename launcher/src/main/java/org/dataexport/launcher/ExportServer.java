@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The REST layer: {@code POST /v2/data/export} (synchronous, or with {@code Prefer: respond-async} a
  * 202 and a job to poll), {@code GET} and {@code DELETE /v2/data/export/{export_id}},
- * {@code GET /v2/data/exports} and {@code GET /healthz}. Every answer, errors included, is the API's
+ * {@code GET /v2/data/exports}, {@code GET /healthz} (the process answers) and {@code GET /readyz} (the
+ * Spark session and the job store answer too). Every answer, errors included, is the API's
  * envelope; checks run cheapest first (token, content type, size and arrival of the body, the request,
  * the admission rules, then the job service's queue). A synchronous export is cancelled when its
  * caller disconnects, unless it carries an Idempotency-Key (a retry may come back for it).
@@ -50,7 +51,7 @@ public final class ExportServer implements AutoCloseable {
         return thread;
     });
 
-    ExportServer(LauncherConfig config, ExportJobs jobs, Admission admission) {
+    ExportServer(LauncherConfig config, ExportJobs jobs, Admission admission, java.util.function.BooleanSupplier sparkAnswers) {
         this.tokens = new BearerTokens(config.tokens());
         this.jobs = jobs;
         this.admission = admission;
@@ -75,6 +76,18 @@ public final class ExportServer implements AutoCloseable {
             });
         });
         app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
+        // Ready only when what an export needs answers: the Spark session (local mode) and the job store.
+        app.get("/readyz", ctx -> {
+            boolean spark = sparkAnswers.getAsBoolean();
+            boolean store = jobs.storeAnswers();
+            ObjectNode checks = ResponseJson.MAPPER.createObjectNode();
+            checks.put("spark", spark ? "ok" : "down");
+            checks.put("job_store", store ? "ok" : "down");
+            ObjectNode body = ResponseJson.MAPPER.createObjectNode();
+            body.put("status", spark && store ? "ready" : "not ready");
+            body.set("checks", checks);
+            ctx.status(spark && store ? 200 : 503).contentType("application/json").result(body.toString());
+        });
         app.post("/v2/data/export", this::export);
         app.get("/v2/data/export/{export_id}", ctx -> {
             String owner = owner(ctx);

@@ -99,7 +99,8 @@ public final class Launcher implements AutoCloseable {
             JobStore store = JobStore.open(storeSettings.url(), storeSettings.user(), storeSettings.password());
             jobs = new ExportJobs(store, exports, new JobSettings(config.launcherId(), config.maxRunningExports(),
                     config.maxQueuedExports(), config.exportTimeoutSeconds(), config.retentionDays()));
-            ExportServer server = new ExportServer(config, jobs, admission);
+            ExportServer server = new ExportServer(config, jobs, admission,
+                    spark == null ? () -> true : () -> !spark.sparkContext().isStopped());
             LOG.info("export API listening on http://{}:{} (launcher {}, job store {})", config.host(), server.port(),
                     config.launcherId(), storeSettings);
             return new Launcher(s3, jobs, server, config.shutdownGraceSeconds());

@@ -183,6 +183,14 @@ class JobLifecycleTest {
                 TestServer.Response viaSecond = server.postWith(secondUrl, body, key);
                 assertEquals(200, viaSecond.status(), viaSecond.body());
                 assertEquals(viaSecond.json().at("/data/export_id"), viaFirst.join().json().at("/data/export_id"));
+
+                // Ready while the store answers, not ready once it is gone; alive either way.
+                assertEquals(200, server.call("GET", secondUrl, "/readyz", TestServer.TOKEN).status());
+                postgres.close();
+                TestServer.Response notReady = server.call("GET", secondUrl, "/readyz", TestServer.TOKEN);
+                assertEquals(503, notReady.status(), notReady.body());
+                assertEquals("down", notReady.json().at("/checks/job_store").asText());
+                assertEquals(200, server.call("GET", secondUrl, "/healthz", TestServer.TOKEN).status());
             }
         }
     }

@@ -110,6 +110,20 @@ class JobsApiTest {
     }
 
     @Test
+    void rowsWrittenMoveBeforeAnyTaskEnds() {
+        String id = submitAsync(server.localRequest(server.workDir.resolve("mid-task-" + System.nanoTime())).put("dataset", "slowrows"), ASYNC);
+        List<JsonNode> seen = new ArrayList<>();
+        server.awaitJob(server.baseUrl(), id, job -> {
+            seen.add(job.at("/data/progress"));
+            return inState("succeeded", "failed").test(job);
+        }, 60_000);
+
+        assertTrue(seen.stream().anyMatch(progress -> progress.get("tasks_done").asLong() == 0 && progress.get("rows_written").asLong() > 0),
+                "rows written reported by running tasks: " + seen);
+        assertEquals(80_000, seen.get(seen.size() - 1).get("rows_written").asLong());
+    }
+
+    @Test
     void cancellingARunningExportLeavesNothing() throws Exception {
         Path destination = server.newLocalDestination("cancelled");
         String id = submitAsync(server.localRequest(destination).put("dataset", "slow"), ASYNC);

@@ -25,6 +25,7 @@ final class TestPostgres implements AutoCloseable {
     private final EmbeddedPostgres embedded;
     private final Path home;
     private final String url;
+    private boolean closed;
 
     private TestPostgres(EmbeddedPostgres embedded, Path home, String url) {
         this.embedded = embedded;
@@ -92,7 +93,11 @@ final class TestPostgres implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (embedded != null) {
             embedded.close();
             return;
