@@ -2,10 +2,8 @@ package org.dataexport.launcher.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.dataexport.job.Cancellation;
-import org.dataexport.job.ResponseJson;
 import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.failure.ExportFailure;
-import org.dataexport.job.failure.Failures;
 import org.dataexport.job.progress.Progress;
 import org.dataexport.job.request.ExportRequest;
 import org.dataexport.launcher.Exports;
@@ -44,6 +42,7 @@ public final class ExportJobs implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("export-jobs-timer"));
     private final Map<String, ActiveJob> active = new ConcurrentHashMap<>();
+    private final JobRunner runner;
     private volatile boolean closing;
 
     public ExportJobs(JobStore store, Exports exports, JobSettings settings) {
@@ -51,6 +50,7 @@ public final class ExportJobs implements AutoCloseable {
         this.exports = exports;
         this.settings = settings;
         this.workers = Executors.newFixedThreadPool(settings.maxRunning(), daemon("export-worker"));
+        this.runner = new JobRunner(store, exports, settings.timeoutSeconds(), timers, job -> active.remove(job.exportId()));
         int interrupted = store.interruptAll(settings.launcherId(), Instant.now(),
                 "the launcher running this export stopped before it ended; submit it again");
         if (interrupted > 0) {
@@ -104,7 +104,7 @@ public final class ExportJobs implements AutoCloseable {
             ActiveJob running = new ActiveJob(new Exports.Run(job.exportId(), request, submission.requestJson(),
                     submission.acceptedNanos(), new Cancellation()));
             active.put(job.exportId(), running);
-            workers.execute(() -> execute(running));
+            workers.execute(() -> runner.execute(running));
             return new Accepted(job, running.outcome(), false);
         }
     }
@@ -153,7 +153,7 @@ public final class ExportJobs implements AutoCloseable {
 
     private void cancel(ActiveJob job, ExportFailure reason) {
         if (job.cancel(reason)) {
-            end(job, reason, Progress.NONE);
+            runner.end(job, reason, Progress.NONE);
         }
     }
 
@@ -186,79 +186,6 @@ public final class ExportJobs implements AutoCloseable {
             }
         }, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         return outcome;
-    }
-
-    private void execute(ActiveJob job) {
-        if (!job.start() || !startInStore(job)) {
-            return;
-        }
-        Exports.Run run = job.run();
-        ScheduledFuture<?> timeout = timers.schedule(() -> run.cancellation().cancel(new ExportFailure(ErrorType.EXPORT_TIMEOUT,
-                "the export ran longer than this server's limit of " + settings.timeoutSeconds()
-                        + " s (exports.timeout_seconds) and was cancelled; nothing was written")), settings.timeoutSeconds(), TimeUnit.SECONDS);
-        try {
-            Exports.Outcome outcome = exports.run(run);
-            ObjectNode envelope = outcome.envelope();
-            if (envelope.get("data") instanceof ObjectNode data) {
-                data.put("export_id", job.exportId());
-            }
-            finish(job, outcome.succeeded() ? JobState.SUCCEEDED : stateOf(run), envelope, outcome.progress(), stopReason(run));
-        } catch (ExportFailure failure) {
-            finish(job, stateOf(run), ResponseJson.failure(failure), job.lastProgress(), stopReason(run));
-        } catch (RuntimeException | Error e) {
-            LOG.error("export {} failed unexpectedly: {}", job.exportId(), Failures.describeForLog(e, run.request().secrets()));
-            finish(job, JobState.FAILED, ResponseJson.failure(ErrorType.INTERNAL_ERROR, "the server failed unexpectedly; see its log"),
-                    job.lastProgress(), Optional.empty());
-        } finally {
-            timeout.cancel(false);
-        }
-    }
-
-    private boolean startInStore(ActiveJob job) {
-        try {
-            if (store.start(job.exportId(), Instant.now())) {
-                return true;
-            }
-            // Cancelled through the store while it waited.
-            end(job, new ExportFailure(ErrorType.CANCELLED, "the export was cancelled (DELETE) while queued"), Progress.NONE);
-        } catch (ExportFailure storeDown) {
-            end(job, storeDown, Progress.NONE);
-        }
-        return false;
-    }
-
-    /** Why the export was stopped from outside, if it was: the message its GET shows. */
-    private static Optional<String> stopReason(Exports.Run run) {
-        return run.cancellation().reason().map(ExportFailure::getMessage);
-    }
-
-    private static JobState stateOf(Exports.Run run) {
-        return run.cancellation().reason().map(reason -> switch (reason.errorType()) {
-            case CANCELLED -> JobState.CANCELLED;
-            case SHUTTING_DOWN -> JobState.INTERRUPTED;
-            default -> JobState.FAILED;
-        }).orElse(JobState.FAILED);
-    }
-
-    private void end(ActiveJob job, ExportFailure reason, Progress progress) {
-        JobState state = switch (reason.errorType()) {
-            case CANCELLED -> JobState.CANCELLED;
-            case SHUTTING_DOWN -> JobState.INTERRUPTED;
-            default -> JobState.FAILED;
-        };
-        finish(job, state, ResponseJson.failure(reason), progress, Optional.of(reason.getMessage()));
-    }
-
-    private void finish(ActiveJob job, JobState state, ObjectNode envelope, Progress progress, Optional<String> message) {
-        try {
-            store.finish(job.exportId(), state, Instant.now(), progress, Optional.of(envelope.toString()), message);
-        } catch (ExportFailure storeDown) {
-            LOG.warn("export {} ended {} but the job store did not record it: {}", job.exportId(), state.apiName(), storeDown.getMessage());
-        } finally {
-            active.remove(job.exportId());
-            job.outcome().complete(envelope);
-        }
-        LOG.info("export {} {}", job.exportId(), state.apiName());
     }
 
     /** Every second: records the progress of this launcher's running jobs and applies cancellations asked through the store. */
