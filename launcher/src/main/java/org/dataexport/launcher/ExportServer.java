@@ -75,6 +75,9 @@ public final class ExportServer implements AutoCloseable {
                 return connector;
             });
         });
+        // A pooled thread never carries the previous request's export into this one's log lines.
+        app.before(ctx -> org.slf4j.MDC.remove("export_id"));
+        app.after(ctx -> org.slf4j.MDC.remove("export_id"));
         app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
         // Ready only when what an export needs answers: the Spark session (local mode) and the job store.
         app.get("/readyz", ctx -> {
@@ -96,7 +99,9 @@ public final class ExportServer implements AutoCloseable {
         });
         app.delete("/v2/data/export/{export_id}", ctx -> {
             String owner = owner(ctx);
-            ObjectNode envelope = JobJson.job(jobs.cancel(JobRequests.exportId(ctx.pathParam("export_id")), owner));
+            String exportId = JobRequests.exportId(ctx.pathParam("export_id"));
+            org.slf4j.MDC.put("export_id", exportId);
+            ObjectNode envelope = JobJson.job(jobs.cancel(exportId, owner));
             envelope.put("code", 202);
             respond(ctx, envelope);
         });
@@ -152,6 +157,7 @@ public final class ExportServer implements AutoCloseable {
         }
         ExportJobs.Accepted job = jobs.submit(new ExportJobs.Submission(owner, request, json, idempotencyKey, accepted, async));
         String exportId = job.job().exportId();
+        org.slf4j.MDC.put("export_id", exportId);
         ctx.header("Location", JobJson.statusUrl(exportId));
         if (async) {
             ctx.header("Preference-Applied", "respond-async");

@@ -25,8 +25,8 @@ final class ChildProcesses {
     }
 
     /** Starts a launcher with this configuration (its log beside it) and waits until it answers. */
-    static Process launcher(TestServer server, Path config, String url) throws Exception {
-        List<String> command = java();
+    static Process launcher(TestServer server, Path config, String url, String... systemProperties) throws Exception {
+        List<String> command = java(systemProperties);
         command.addAll(List.of(Launcher.class.getName(), "--config", config.toString()));
         Process child = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(config.resolveSibling("launcher.log").toFile())).start();

@@ -29,6 +29,7 @@ class CrossProcessClaimTest {
     private static Process second;
     private static String firstUrl;
     private static String secondUrl;
+    private static Path firstConfig;
 
     @BeforeAll
     static void startLaunchers() throws Exception {
@@ -36,7 +37,9 @@ class CrossProcessClaimTest {
         int secondPort = ChildProcesses.freePort();
         firstUrl = "http://127.0.0.1:" + firstPort;
         secondUrl = "http://127.0.0.1:" + secondPort;
-        first = ChildProcesses.launcher(server, config("first", firstPort), firstUrl);
+        firstConfig = config("first", firstPort);
+        first = ChildProcesses.launcher(server, firstConfig, firstUrl,
+                "-Dlog4j2.configurationFile=" + Path.of("../conf/log4j2-json.properties").toAbsolutePath());
         second = ChildProcesses.launcher(server, config("second", secondPort), secondUrl);
     }
 
@@ -65,6 +68,32 @@ class CrossProcessClaimTest {
     private static String datasets() {
         return "default=medium\nmedium.type=tpch\nmedium.table=lineitem\nmedium.scale_factor=0.1\nmedium.partitions=4\n"
                 + "big.type=tpch\nbig.table=lineitem\nbig.scale_factor=1\nbig.partitions=48\n";
+    }
+
+    @Test
+    void jsonLogLinesNameTheirExportAndNoSecret() throws Exception {
+        TestServer.Response done = server.post(firstUrl, server.s3Request("/json-logs/" + System.nanoTime()).toString());
+        assertEquals(200, done.status(), done.body());
+        String exportId = done.json().at("/data/export_id").asText();
+        ObjectNode refused = server.s3Request("/json-logs/refused-" + System.nanoTime());
+        ((ObjectNode) refused.at("/export_paths/storage_config/credentials")).put("secret_key", "wrong-" + TestServer.SECRET_KEY);
+        assertEquals(502, server.post(firstUrl, refused.toString()).status());
+
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(firstConfig.resolveSibling("launcher.log"))) {
+            assertTrue(!line.contains(TestServer.SECRET_KEY) && !line.contains(TestServer.TOKEN), "a secret in the log: " + line);
+            if (line.startsWith("{")) {
+                lines.add(TestServer.JSON.readTree(line));
+            }
+        }
+        List<JsonNode> aboutIt = lines.stream().filter(line -> line.path("message").asText().contains(exportId)).toList();
+        assertTrue(!aboutIt.isEmpty(), "lines about the export");
+        for (JsonNode line : aboutIt) {
+            assertEquals(exportId, line.path("export_id").asText(), line.toString());
+            assertTrue(line.has("time") && line.has("level") && line.has("logger"), line.toString());
+        }
+        assertTrue(lines.stream().filter(line -> line.path("export_id").asText().equals(exportId)).count() > aboutIt.size() - 1,
+                "lines of its run carry it too");
     }
 
     @Test

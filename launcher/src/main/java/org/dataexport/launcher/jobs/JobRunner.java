@@ -23,6 +23,8 @@ import java.util.function.Consumer;
  */
 final class JobRunner {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+    /** The logging context key of the export a line is about. */
+    static final String EXPORT_ID = "export_id";
 
     private final JobStore store;
     private final Exports exports;
@@ -39,6 +41,13 @@ final class JobRunner {
     }
 
     void execute(ActiveJob job) {
+        // Every line logged while the export runs on this worker names it (JSON logs: export_id).
+        try (org.slf4j.MDC.MDCCloseable named = org.slf4j.MDC.putCloseable(EXPORT_ID, job.exportId())) {
+            run(job);
+        }
+    }
+
+    private void run(ActiveJob job) {
         if (!job.start() || !startInStore(job)) {
             return;
         }
