@@ -34,8 +34,8 @@ class LayoutTest {
 
     static Stream<Arguments> shapesAndDestinations() {
         return Stream.of(
-                arguments("lineitem", false), arguments("numbers", false), arguments("skewed", false),
-                arguments("lineitem", true), arguments("numbers", true), arguments("skewed", true));
+                arguments("lineitem", false), arguments("numbers", false), arguments("skewed", false), arguments("largevalues", false),
+                arguments("lineitem", true), arguments("numbers", true), arguments("skewed", true), arguments("largevalues", true));
     }
 
     @ParameterizedTest(name = "{0}, s3={1}")

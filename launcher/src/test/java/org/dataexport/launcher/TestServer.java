@@ -80,7 +80,8 @@ public final class TestServer {
                 "ordered.type=table", "ordered.table=ordered",
                 "skewed.type=table", "skewed.table=skewed",
                 "slow.type=table", "slow.table=slow",
-                "slowrows.type=table", "slowrows.table=slowrows", ""));
+                "slowrows.type=table", "slowrows.table=slowrows",
+                "largevalues.type=table", "largevalues.table=largevalues", ""));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
                 "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
                 "auth.tokens=" + TOKEN + "," + OTHER_TOKEN, "exports.max_running=4", "exports.allowed_local_roots=" + workDir,
@@ -143,6 +144,9 @@ public final class TestServer {
         // Eight partitions of one row, each pausing 1 s: an export of eight 1-second tasks.
         spark.range(0, 8, 1, 8).selectExpr("id", "java_method('java.lang.Thread', 'sleep', 1000L) AS pause")
                 .createOrReplaceTempView("slow");
+        // Rows of about 5.8 KB of random hex that no codec shrinks: a row group holds a few dozen of them.
+        spark.range(0, 3000, 1, 2).selectExpr("id", "concat_ws('', transform(sequence(1, 160), x -> uuid())) AS payload")
+                .createOrReplaceTempView("largevalues");
         // Two partitions of 40,000 rows pausing 0.5 s every 5,000 rows: tasks that write for 4 s each.
         spark.range(0, 80_000, 1, 2)
                 .selectExpr("id", "java_method('java.lang.Thread', 'sleep', CAST(IF(id % 5000 = 0, 500, 0) AS BIGINT)) AS pause")

@@ -57,6 +57,8 @@ public final class RollingParquetWriter implements AutoCloseable {
 
     // Written size over buffered size of open-page bytes: measured, 1.0 until then.
     private double openBytesRatio = 1.0;
+    // Written bytes a row takes, as last estimated: spaces the first size check of a row group.
+    private double writtenBytesPerRow = 1.0;
     // The sample: the task's first rows, copied, while they are encoded into a discarded group.
     private List<InternalRow> sample = new ArrayList<>();
     private RowGroupBuffer sampleGroup;
@@ -152,10 +154,13 @@ public final class RollingParquetWriter implements AutoCloseable {
             endSample();
             return;
         }
-        if (sampleGroup.rows() % MIN_ROWS_BETWEEN_CHECKS != 0 || sampleGroup.bufferedSize() < sampleTarget) {
+        // Large rows are looked at every row: a hundred of them can be many times the sample's size.
+        boolean largeRows = sampleCopiedBytes / sample.size() * MIN_ROWS_BETWEEN_CHECKS > sampleTarget / 4;
+        if ((!largeRows && sampleGroup.rows() % MIN_ROWS_BETWEEN_CHECKS != 0) || sampleGroup.bufferedSize() < sampleTarget) {
             return;
         }
         adoptRatio(measure(sampleGroup));
+        writtenBytesPerRow = sampleGroup.bufferedSize() * openBytesRatio / Math.max(1, sampleGroup.rows());
         // Fixed costs such as dictionaries weigh less in a larger group: when the group will buffer
         // much more than the sample did, measure again on a sample of about the group's size.
         long groupBuffered = (long) Math.min(layout.rowGroupSizeBytes() / openBytesRatio, MAX_SAMPLE_BYTES);
@@ -218,8 +223,10 @@ public final class RollingParquetWriter implements AutoCloseable {
             }
             return;
         }
+        writtenBytesPerRow = rowSize;
+        // Halfway to the limit each time, down to every row near it: large rows never overshoot by more than one.
         long rowsToLimit = (long) ((limit - estimate) / rowSize);
-        nextSizeCheck = group.rows() + Math.min(Math.max(rowsToLimit / 2, MIN_ROWS_BETWEEN_CHECKS), MAX_ROWS_BETWEEN_CHECKS);
+        nextSizeCheck = group.rows() + Math.min(Math.max(rowsToLimit / 2, 1), MAX_ROWS_BETWEEN_CHECKS);
     }
 
     private long rowGroupLimit() throws IOException {
@@ -252,9 +259,11 @@ public final class RollingParquetWriter implements AutoCloseable {
         startRowGroup();
     }
 
-    private void startRowGroup() {
+    private void startRowGroup() throws IOException {
         group = new RowGroupBuffer(schema, writeSupport, properties, compressor);
-        nextSizeCheck = MIN_ROWS_BETWEEN_CHECKS;
+        // The first look comes at half the group's expected rows, at most 100 rows in.
+        long expectedRows = (long) (rowGroupLimit() / Math.max(writtenBytesPerRow, 1.0));
+        nextSizeCheck = Math.max(1, Math.min(expectedRows / 2, MIN_ROWS_BETWEEN_CHECKS));
     }
 
     private void flushRowGroup() throws IOException {
