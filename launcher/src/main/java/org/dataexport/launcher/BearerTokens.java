@@ -18,11 +18,6 @@ final class BearerTokens {
         this.digests = tokens.stream().map(BearerTokens::digest).toList();
     }
 
-    /** True when the Authorization header carries one of the configured tokens. */
-    boolean accepts(String authorizationHeader) {
-        return owner(authorizationHeader).isPresent();
-    }
-
     /**
      * Who calls, when the Authorization header carries one of the configured tokens: the token's
      * SHA-256 digest in hex, which is what job records keep (never the token).

@@ -45,11 +45,7 @@ public final class ExportServer implements AutoCloseable {
     private final ExportJobs jobs;
     private final Admission admission;
     private final RequestBody body;
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, runnable -> {
-        Thread thread = new Thread(runnable, "client-watch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, org.dataexport.job.DaemonThreads.named("client-watch"));
 
     ExportServer(LauncherConfig config, ExportJobs jobs, Admission admission, java.util.function.BooleanSupplier sparkAnswers) {
         this.tokens = new BearerTokens(config.tokens());

@@ -20,11 +20,7 @@ public final class BackgroundCleanup {
     private static final Duration LONGEST = Duration.ofMinutes(5);
     private static final Duration GIVE_UP = Duration.ofDays(1);
     private static final AtomicInteger PENDING = new AtomicInteger();
-    private static final ScheduledExecutorService RETRIES = Executors.newScheduledThreadPool(1, runnable -> {
-        Thread thread = new Thread(runnable, "export-cleanup-retry");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledExecutorService RETRIES = Executors.newScheduledThreadPool(1, org.dataexport.job.DaemonThreads.named("export-cleanup-retry"));
 
     private BackgroundCleanup() {
     }

@@ -44,11 +44,12 @@ interface ClaimFiles {
     void delete(Path path) throws IOException;
 
     /** Whether two writers racing through this store are kept apart (false: check-then-write only). */
-    boolean atomic();
+    boolean atomic() throws IOException;
 
     /**
-     * The operations {@code fs} supports: S3 conditional writes (probed once per store, with a small
-     * object in {@code probeDir}), or create-if-absent and rename on a file system.
+     * The operations {@code fs} supports: S3 conditional writes (probed once per store, at the first
+     * write that needs it, with a small object in {@code probeDir}: reading alone writes nothing), or
+     * create-if-absent and rename on a file system.
      */
     static ClaimFiles of(FileSystem fs, Path probeDir) throws IOException {
         if (fs.getUri().getScheme().startsWith("s3")) {

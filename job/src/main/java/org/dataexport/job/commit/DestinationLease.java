@@ -29,11 +29,7 @@ public final class DestinationLease implements AutoCloseable {
     public static final String STAGING_ROOT = "_temporary";
     public static final String CLAIM = "_claim";
     private static final Logger LOG = LoggerFactory.getLogger(DestinationLease.class);
-    private static final ScheduledExecutorService HEARTBEATS = Executors.newScheduledThreadPool(1, runnable -> {
-        Thread thread = new Thread(runnable, "destination-lease-heartbeat");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledExecutorService HEARTBEATS = Executors.newScheduledThreadPool(1, org.dataexport.job.DaemonThreads.named("destination-lease-heartbeat"));
 
     private final ClaimFiles files;
     private final Path claimPath;
@@ -68,12 +64,9 @@ public final class DestinationLease implements AutoCloseable {
         if (!files.createIfAbsent(claimPath, mine.toBytes())) {
             Optional<ClaimFiles.Versioned> current = files.read(claimPath);
             if (current.isPresent()) {
-                Claim written = Claim.fromBytes(current.get().content());
-                // A file-system claim is renewed by touching it: the later of the two times is its heartbeat.
-                Claim theirs = current.get().modified().isAfter(written.heartbeatAt()) ? written.beat(current.get().modified()) : written;
+                Claim theirs = asRenewed(current.get());
                 if (!theirs.expired(Instant.now())) {
-                    throw ExportFailure.destinationNotEmpty(destination.toString(), "is being written by export " + theirs.exportId()
-                            + " (" + theirs.owner() + "); its lease expires at " + theirs.expiresAt() + " unless it is renewed");
+                    throw heldBy(destination, theirs);
                 }
                 if (!files.replaceIf(claimPath, current.get(), mine.toBytes())) {
                     throw ExportFailure.destinationNotEmpty(destination.toString(), "was reclaimed by another export at the same moment");
@@ -102,21 +95,22 @@ public final class DestinationLease implements AutoCloseable {
      * export that will claim it later).
      */
     public static void checkNotHeld(FileSystem fs, Path destination) throws IOException {
-        Path claimPath = new Path(new Path(destination, STAGING_ROOT), CLAIM);
-        Claim claim;
-        try (java.io.InputStream in = fs.open(claimPath)) {
-            claim = Claim.fromBytes(in.readAllBytes());
-            if (!fs.getUri().getScheme().startsWith("s3")) {
-                Instant touched = Instant.ofEpochMilli(fs.getFileStatus(claimPath).getModificationTime());
-                claim = touched.isAfter(claim.heartbeatAt()) ? claim.beat(touched) : claim;
-            }
-        } catch (java.io.FileNotFoundException e) {
-            return;
+        Path root = new Path(destination, STAGING_ROOT);
+        Optional<Claim> current = ClaimFiles.of(fs, root).read(new Path(root, CLAIM)).map(DestinationLease::asRenewed);
+        if (current.isPresent() && !current.get().expired(Instant.now())) {
+            throw heldBy(destination, current.get());
         }
-        if (!claim.expired(Instant.now())) {
-            throw ExportFailure.destinationNotEmpty(destination.toString(), "is being written by export " + claim.exportId()
-                    + " (" + claim.owner() + "); its lease expires at " + claim.expiresAt() + " unless it is renewed");
-        }
+    }
+
+    /** A claim as last renewed: on a file system it is renewed by touching it, so the later of the two times is its heartbeat. */
+    private static Claim asRenewed(ClaimFiles.Versioned file) {
+        Claim written = Claim.fromBytes(file.content());
+        return file.modified().isAfter(written.heartbeatAt()) ? written.beat(file.modified()) : written;
+    }
+
+    private static ExportFailure heldBy(Path destination, Claim claim) {
+        return ExportFailure.destinationNotEmpty(destination.toString(), "is being written by export " + claim.exportId()
+                + " (" + claim.owner() + "); its lease expires at " + claim.expiresAt() + " unless it is renewed");
     }
 
     /** Whether an abandoned claim was taken over: what it staged is to be removed before writing. */

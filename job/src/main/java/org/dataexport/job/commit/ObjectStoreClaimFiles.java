@@ -33,14 +33,19 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
     private static final long SETTLE_MILLIS = 200;
 
     private final FileSystem fs;
-    private final boolean conditional;
+    private final Path probeDir;
 
-    private ObjectStoreClaimFiles(FileSystem fs, boolean conditional) {
+    private ObjectStoreClaimFiles(FileSystem fs, Path probeDir) {
         this.fs = fs;
-        this.conditional = conditional;
+        this.probeDir = probeDir;
     }
 
-    static ObjectStoreClaimFiles of(FileSystem fs, Path probeDir) throws IOException {
+    static ObjectStoreClaimFiles of(FileSystem fs, Path probeDir) {
+        return new ObjectStoreClaimFiles(fs, probeDir);
+    }
+
+    /** Whether the store honours conditional writes: probed at the first write that needs to know, then remembered. */
+    private boolean conditional() throws IOException {
         String store = fs.getConf().getTrimmed("fs.s3a.endpoint", "aws") + " " + fs.getUri().getAuthority();
         Boolean known = CONDITIONAL_BY_STORE.get(store);
         if (known == null) {
@@ -50,7 +55,7 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
                 LOG.warn("the S3 store at {} does not honour conditional writes: destination claims there are check-then-write", store);
             }
         }
-        return new ObjectStoreClaimFiles(fs, known);
+        return known;
     }
 
     /** Two conditional creates of one new object: a store that honours If-None-Match refuses the second. */
@@ -74,6 +79,7 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
 
     @Override
     public boolean createIfAbsent(Path path, byte[] content) throws IOException {
+        boolean conditional = conditional();
         if (!conditional) {
             if (fs.exists(path)) {
                 return false;
@@ -115,6 +121,7 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
 
     @Override
     public boolean replaceIf(Path path, Versioned expected, byte[] content) throws IOException {
+        boolean conditional = conditional();
         if (!conditional || expected.version().isEmpty()) {
             Optional<Versioned> now = read(path);
             if (now.isEmpty() || !java.util.Arrays.equals(now.get().content(), expected.content())) {
@@ -153,8 +160,8 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
     }
 
     @Override
-    public boolean atomic() {
-        return conditional;
+    public boolean atomic() throws IOException {
+        return conditional();
     }
 
     private static void write(FileSystem fs, Path path, byte[] content, Optional<String> ifMatch, boolean ifNoneMatch) throws IOException {

@@ -35,11 +35,12 @@ public final class TaskOutput {
         }
     }
 
-    /** The final figures, once the task's files are closed. */
-    public void finished(long totalRows, long totalBytes) {
-        if (metrics != null) {
-            metrics.setRecordsWritten(totalRows);
-            metrics.setBytesWritten(totalBytes);
+    /** The running task's final figures, once its files are closed. */
+    public static void finished(long totalRows, long totalBytes) {
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.taskMetrics().outputMetrics().setRecordsWritten(totalRows);
+            task.taskMetrics().outputMetrics().setBytesWritten(totalBytes);
         }
     }
 

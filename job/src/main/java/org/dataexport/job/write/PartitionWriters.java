@@ -94,7 +94,7 @@ public final class PartitionWriters {
                 return new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension));
             });
             // Spark's UI and listeners (progress) show these as the task's output.
-            TaskOutput.of(() -> 0).finished(files.stream().mapToLong(WrittenFile::rows).sum(),
+            TaskOutput.finished(files.stream().mapToLong(WrittenFile::rows).sum(),
                     files.stream().mapToLong(WrittenFile::fileBytes).sum());
             filesWritten.add(files.size() - closed[0]);
             return files.iterator();

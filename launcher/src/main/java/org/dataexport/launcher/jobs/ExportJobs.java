@@ -2,11 +2,13 @@ package org.dataexport.launcher.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.dataexport.job.Cancellation;
+import org.dataexport.job.DaemonThreads;
 import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.progress.Progress;
 import org.dataexport.job.request.ExportRequest;
 import org.dataexport.launcher.Exports;
+import org.dataexport.launcher.request.JobRequests;
 import org.dataexport.launcher.response.JobJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +42,7 @@ public final class ExportJobs implements AutoCloseable {
     private final Exports exports;
     private final JobSettings settings;
     private final ExecutorService workers;
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("export-jobs-timer"));
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, DaemonThreads.named("export-jobs-timer"));
     private final Map<String, ActiveJob> active = new ConcurrentHashMap<>();
     private final JobRunner runner;
     private volatile boolean closing;
@@ -49,7 +51,7 @@ public final class ExportJobs implements AutoCloseable {
         this.store = store;
         this.exports = exports;
         this.settings = settings;
-        this.workers = Executors.newFixedThreadPool(settings.maxRunning(), daemon("export-worker"));
+        this.workers = Executors.newFixedThreadPool(settings.maxRunning(), DaemonThreads.named("export-worker"));
         this.runner = new JobRunner(store, exports, settings.timeoutSeconds(), timers, job -> active.remove(job.exportId()));
         int interrupted = store.interruptAll(settings.launcherId(), Instant.now(),
                 "the launcher running this export stopped before it ended; submit it again");
@@ -123,11 +125,11 @@ public final class ExportJobs implements AutoCloseable {
      * job as it stands; 404 when it is not the owner's, 409 when it has already ended.
      */
     public JobRecord cancel(String exportId, String owner) {
-        JobRecord job = store.get(exportId, owner).orElseThrow(() -> notFound(exportId));
+        JobRecord job = store.get(exportId, owner).orElseThrow(() -> JobRequests.notFound(exportId));
         if (job.state().ended()) {
             throw new ExportFailure(ErrorType.EXPORT_ENDED, "export " + exportId + " has already ended: " + job.state().apiName());
         }
-        ExportFailure reason = new ExportFailure(ErrorType.CANCELLED, "the export was cancelled (DELETE); nothing was written");
+        ExportFailure reason = cancelledByDelete();
         ActiveJob running = active.get(exportId);
         if (running != null) {
             cancel(running, reason);
@@ -196,7 +198,7 @@ public final class ExportJobs implements AutoCloseable {
                     Progress progress = exports.progress(job.exportId());
                     job.progress(progress);
                     if (store.progress(job.exportId(), progress)) {
-                        job.run().cancellation().cancel(new ExportFailure(ErrorType.CANCELLED, "the export was cancelled (DELETE); nothing was written"));
+                        job.run().cancellation().cancel(cancelledByDelete());
                     }
                 }
             } catch (RuntimeException e) {
@@ -216,17 +218,11 @@ public final class ExportJobs implements AutoCloseable {
         }
     }
 
-    private static ExportFailure notFound(String exportId) {
-        return new ExportFailure(ErrorType.NOT_FOUND, "no export " + exportId + " of this token");
+    /** A DELETE's reason, wherever it reaches the export: here, or through the store from another launcher. */
+    private static ExportFailure cancelledByDelete() {
+        return new ExportFailure(ErrorType.CANCELLED, "the export was cancelled (DELETE); nothing was written");
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
 
     /**
      * Stops taking work, cancels what runs (its state becomes interrupted, nothing left at its

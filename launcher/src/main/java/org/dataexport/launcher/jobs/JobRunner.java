@@ -91,21 +91,21 @@ final class JobRunner {
         return run.cancellation().reason().map(ExportFailure::getMessage);
     }
 
+    /** A failed export's state: what stopped it from outside, if anything did. */
     private static JobState stateOf(Exports.Run run) {
-        return run.cancellation().reason().map(reason -> switch (reason.errorType()) {
-            case CANCELLED -> JobState.CANCELLED;
-            case SHUTTING_DOWN -> JobState.INTERRUPTED;
-            default -> JobState.FAILED;
-        }).orElse(JobState.FAILED);
+        return run.cancellation().reason().map(reason -> stateOf(reason.errorType())).orElse(JobState.FAILED);
     }
 
-    void end(ActiveJob job, ExportFailure reason, Progress progress) {
-        JobState state = switch (reason.errorType()) {
+    private static JobState stateOf(ErrorType stoppedBy) {
+        return switch (stoppedBy) {
             case CANCELLED -> JobState.CANCELLED;
             case SHUTTING_DOWN -> JobState.INTERRUPTED;
             default -> JobState.FAILED;
         };
-        finish(job, state, ResponseJson.failure(reason), progress, Optional.of(reason.getMessage()));
+    }
+
+    void end(ActiveJob job, ExportFailure reason, Progress progress) {
+        finish(job, stateOf(reason.errorType()), ResponseJson.failure(reason), progress, Optional.of(reason.getMessage()));
     }
 
     private void finish(ActiveJob job, JobState state, ObjectNode envelope, Progress progress, Optional<String> message) {

@@ -35,14 +35,15 @@ public final class JobJson {
 
     /** 200 with the job: state, times, destination, progress and, once ended, its result or its failure. */
     public static ObjectNode job(JobRecord job) {
-        return ResponseJson.envelope(200, true, data(job), outcome(job).get("exception"));
+        ObjectNode outcome = outcome(job);
+        return ResponseJson.envelope(200, true, data(job, outcome), outcome.get("exception"));
     }
 
     /** 200 with the jobs, newest first. */
     public static ObjectNode list(List<JobRecord> jobs) {
         ObjectNode data = ResponseJson.MAPPER.createObjectNode();
         ArrayNode exports = data.putArray("exports");
-        jobs.forEach(job -> exports.add(data(job)));
+        jobs.forEach(job -> exports.add(data(job, outcome(job))));
         data.put("count", jobs.size());
         return ResponseJson.envelope(200, true, data, null);
     }
@@ -67,7 +68,8 @@ public final class JobJson {
         return ResponseJson.envelope(200, true, null, null);
     }
 
-    private static ObjectNode data(JobRecord job) {
+    /** The job's fields; {@code outcome} is its recorded envelope ({@link #outcome}), read once by the caller. */
+    private static ObjectNode data(JobRecord job, ObjectNode outcome) {
         ObjectNode data = ResponseJson.MAPPER.createObjectNode();
         data.put("export_id", job.exportId());
         data.put("state", job.state().apiName());
@@ -80,7 +82,7 @@ public final class JobJson {
         data.put("mode", job.target().mode());
         data.set("progress", ProgressReport.json(job.progress()));
         job.message().ifPresent(message -> data.put("message", message));
-        JsonNode result = outcome(job).get("data");
+        JsonNode result = outcome.get("data");
         if (job.state() == JobState.SUCCEEDED && result instanceof ObjectNode recorded) {
             for (String field : new String[] {"export_result", "metrics"}) {
                 if (recorded.has(field)) {
