@@ -3,7 +3,6 @@ package org.dataexport.job;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.mapreduce.Job;
 import org.apache.spark.SparkJobInfo;
 import org.apache.spark.SparkStageInfo;
 import org.apache.spark.SparkStatusTracker;
@@ -12,9 +11,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
-import org.apache.spark.sql.execution.datasources.parquet.ParquetUtils;
-import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.DatasetCatalog;
@@ -32,6 +28,7 @@ import org.dataexport.job.storage.ExportFileSystems;
 import org.dataexport.job.storage.StorageSettings;
 import org.dataexport.job.write.FileCap;
 import org.dataexport.job.write.FileLayout;
+import org.dataexport.job.write.ParquetWriteConf;
 import org.dataexport.job.write.PartitionWriters;
 import org.dataexport.job.write.RollingJsonLinesWriter;
 import org.dataexport.job.write.RollingParquetWriter;
@@ -170,7 +167,7 @@ public final class ExportJob {
         FileLayout layout = new FileLayout(request.rowGroupSizeBytes(), request.maxRowGroupsPerFile(), request.targetFileSizeBytes());
         Path staging = output.staging();
         List<WrittenFile> files;
-        Configuration writeConf = request.format() == Format.PARQUET ? parquetWriteConf(conf, data, request) : conf;
+        Configuration writeConf = request.format() == Format.PARQUET ? ParquetWriteConf.prepare(spark, conf, data.schema(), request.rowGroupSizeBytes()) : conf;
         Broadcast<SerializableConfiguration> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableConfiguration(writeConf));
         PartitionWriters.FileBudget budget = new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request));
@@ -239,17 +236,6 @@ public final class ExportJob {
             }
         }
         return false;
-    }
-
-    /** Spark's own Parquet write settings (codec, timestamp type, legacy format, schema), plus the row-group size. */
-    private Configuration parquetWriteConf(Configuration conf, Dataset<Row> data, ExportRequest request) throws IOException {
-        SQLConf sqlConf = ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf();
-        Job job = Job.getInstance(conf);
-        ParquetUtils.prepareWrite(sqlConf, job, data.schema(),
-                new ParquetOptions(scala.collection.immutable.Map$.MODULE$.<String, String>empty(), sqlConf));
-        Configuration writeConf = job.getConfiguration();
-        writeConf.setLong("parquet.block.size", request.rowGroupSizeBytes());
-        return writeConf;
     }
 
     private static WrittenFile writeEmptyFile(Format format, Configuration conf, FileSystem fs, FileLayout layout, Path path) throws IOException {

@@ -32,10 +32,11 @@ import java.util.function.IntFunction;
  *
  * <p>A row group closes when its size <em>as written</em> would reach the row-group size, or the room
  * left in the file under the size target. parquet-java's own measure (finished pages compressed, open
- * pages uncompressed) overstates the written size several times over for small groups, whose data
- * sits in open pages; so open bytes are scaled by the compression they are seen to get: first
- * measured on a sample (the task's first rows, encoded once more into a discarded group), then on
- * every group written. Sizes are checked every so many rows, adaptively as parquet-java does.
+ * pages uncompressed, dictionaries not at all) misjudges the written size several times over for
+ * groups whose data sits in open pages and dictionaries; so each column's open bytes and dictionary
+ * are scaled by what they are seen to become ({@link SizeModel}): first measured on a sample (the
+ * task's first rows, encoded once more into a discarded group), then on every group written. Sizes
+ * are checked every so many rows, adaptively as parquet-java does, and at every row near the limit.
  */
 public final class RollingParquetWriter implements AutoCloseable {
     private static final long MIN_ROWS_BETWEEN_CHECKS = 100;
@@ -55,8 +56,8 @@ public final class RollingParquetWriter implements AutoCloseable {
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final List<WrittenFile> written = new ArrayList<>();
 
-    // Written size over buffered size of open-page bytes: measured, 1.0 until then.
-    private double openBytesRatio = 1.0;
+    // What buffered bytes become when written, per column: learned from the sample and every group.
+    private SizeModel model;
     // Written bytes a row takes, as last estimated: spaces the first size check of a row group.
     private double writtenBytesPerRow = 1.0;
     // The sample: the task's first rows, copied, while they are encoded into a discarded group.
@@ -64,12 +65,11 @@ public final class RollingParquetWriter implements AutoCloseable {
     private RowGroupBuffer sampleGroup;
     private long sampleTarget;
     private long sampleCopiedBytes;
-    private boolean resampled;
 
     // The open file, or null between files.
     private Path path;
     private FileSystemOutputFile outputFile;
-    private ParquetFileWriter fileWriter;
+    private ColumnChunkSizes fileWriter;
     private WriteSupport<InternalRow> writeSupport;
     private MessageType schema;
     private Map<String, String> extraMetadata;
@@ -156,45 +156,31 @@ public final class RollingParquetWriter implements AutoCloseable {
         }
         // Large rows are looked at every row: a hundred of them can be many times the sample's size.
         boolean largeRows = sampleCopiedBytes / sample.size() * MIN_ROWS_BETWEEN_CHECKS > sampleTarget / 4;
-        if ((!largeRows && sampleGroup.rows() % MIN_ROWS_BETWEEN_CHECKS != 0) || sampleGroup.bufferedSize() < sampleTarget) {
-            return;
-        }
-        adoptRatio(measure(sampleGroup));
-        writtenBytesPerRow = sampleGroup.bufferedSize() * openBytesRatio / Math.max(1, sampleGroup.rows());
-        // Fixed costs such as dictionaries weigh less in a larger group: when the group will buffer
-        // much more than the sample did, measure again on a sample of about the group's size.
-        long groupBuffered = (long) Math.min(layout.rowGroupSizeBytes() / openBytesRatio, MAX_SAMPLE_BYTES);
-        if (!resampled && groupBuffered > sampleTarget * 1.2) {
-            resampled = true;
-            sampleTarget = groupBuffered;
-            sampleGroup = newSampleGroup();
-            for (InternalRow sampled : sample) {
-                sampleGroup.write(sampled);
+        if (largeRows || sampleGroup.rows() % MIN_ROWS_BETWEEN_CHECKS == 0) {
+            // Looked at as the real groups will be, so that the model sees the dictionaries it will meet.
+            sampleGroup.estimatedWrittenSize(model);
+            if (sampleGroup.bufferedSize() >= sampleTarget) {
+                endSample();
             }
-            return;
         }
-        sampleGroup = null;
-        endSample();
     }
 
     private RowGroupBuffer newSampleGroup() {
         WriteSupport<InternalRow> sampleSupport = new ParquetWriteSupport();
-        return new RowGroupBuffer(sampleSupport.init(conf).getSchema(), sampleSupport, properties, compressor);
+        MessageType sampleSchema = sampleSupport.init(conf).getSchema();
+        model = new SizeModel(sampleSchema.getColumns().size());
+        return new RowGroupBuffer(sampleSchema, sampleSupport, properties, compressor);
     }
 
-    /** The ratio the group's open bytes get when written (into a file that keeps nothing). */
-    private double measure(RowGroupBuffer buffer) throws IOException {
-        try (ParquetFileWriter counter = new ParquetFileWriter(new CountingOutputFile(), buffer.schema(),
-                ParquetFileWriter.Mode.CREATE, layout.rowGroupSizeBytes(), 0, null, properties)) {
-            counter.start();
-            return buffer.flushTo(counter);
-        }
-    }
-
-    /** Ends the sample (measuring it if it was not yet) and writes its rows for real. */
+    /** Ends the sample (teaching the model what its bytes become, in a file that keeps nothing) and writes its rows for real. */
     private void endSample() throws IOException {
         if (sampleGroup != null) {
-            adoptRatio(measure(sampleGroup));
+            try (ColumnChunkSizes counter = new ColumnChunkSizes(new CountingOutputFile(), sampleGroup.schema(),
+                    layout.rowGroupSizeBytes(), properties)) {
+                counter.start();
+                long sampleRows = sampleGroup.rows();
+                writtenBytesPerRow = (double) sampleGroup.flushTo(counter, model) / Math.max(1, sampleRows);
+            }
             sampleGroup = null;
         }
         List<InternalRow> rows = sample;
@@ -204,14 +190,8 @@ public final class RollingParquetWriter implements AutoCloseable {
         }
     }
 
-    private void adoptRatio(double measured) {
-        if (!Double.isNaN(measured) && measured > 0) {
-            openBytesRatio = measured;
-        }
-    }
-
     private void checkSize() throws IOException {
-        long estimate = group.estimatedWrittenSize(openBytesRatio);
+        long estimate = group.estimatedWrittenSize(model);
         long limit = rowGroupLimit();
         double rowSize = Math.max((double) estimate / group.rows(), 1.0);
         if (estimate + rowSize >= limit) {
@@ -252,8 +232,10 @@ public final class RollingParquetWriter implements AutoCloseable {
         schema = context.getSchema();
         extraMetadata = context.getExtraMetaData();
         outputFile = new FileSystemOutputFile(fs, path);
-        fileWriter = new ParquetFileWriter(outputFile, schema, ParquetFileWriter.Mode.CREATE,
-                layout.rowGroupSizeBytes(), 0, null, properties);
+        fileWriter = new ColumnChunkSizes(outputFile, schema, layout.rowGroupSizeBytes(), properties);
+        if (model == null || model.columns() != schema.getColumns().size()) {
+            model = new SizeModel(schema.getColumns().size());
+        }
         fileWriter.start();
         rowGroupsInFile = 0;
         startRowGroup();
@@ -268,7 +250,7 @@ public final class RollingParquetWriter implements AutoCloseable {
 
     private void flushRowGroup() throws IOException {
         boolean hasRows = group.rows() > 0;
-        adoptRatio(group.flushTo(fileWriter));
+        group.flushTo(fileWriter, model);
         group = null;
         if (hasRows) {
             rowGroupsInFile++;

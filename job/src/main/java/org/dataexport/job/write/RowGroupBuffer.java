@@ -2,10 +2,11 @@ package org.dataexport.job.write;
 
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.page.PageWriter;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.api.RecordConsumer;
@@ -13,11 +14,13 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
- * One row group being built in memory: finished pages are held compressed, each column's open page
- * is still uncompressed. {@link #estimatedWrittenSize} turns that into the size the group will have
- * in the file, given the compression the open bytes are expected to get.
+ * One row group being built in memory: per column, finished pages held compressed, the open page
+ * still raw, and the dictionary that is written when the group closes. {@link #estimatedWrittenSize}
+ * turns these into the size the group will have in the file, through a {@link SizeModel};
+ * {@link #flushTo} writes the group and teaches the model what each column's bytes became.
  */
 final class RowGroupBuffer {
     private final MessageType schema;
@@ -25,17 +28,31 @@ final class RowGroupBuffer {
     private final ColumnWriteStore columnStore;
     private final RecordConsumer recordConsumer;
     private final WriteSupport<InternalRow> writeSupport;
+    private final ColumnWriter[] columnWriters;
+    private final PageWriter[] pageWriters;
+    private final DictionaryTracker.Dictionary[] dictionaries;
     private long rows;
 
-    RowGroupBuffer(MessageType schema, WriteSupport<InternalRow> writeSupport, ParquetProperties properties,
+    RowGroupBuffer(MessageType schema, WriteSupport<InternalRow> writeSupport, ParquetProperties baseProperties,
                    CompressionCodecFactory.BytesInputCompressor compressor) {
         this.schema = schema;
         this.writeSupport = writeSupport;
+        DictionaryTracker tracker = new DictionaryTracker();
+        ParquetProperties properties = ParquetProperties.copy(baseProperties).withValuesWriterFactory(tracker).build();
         this.pageStore = new ColumnChunkPageWriteStore(compressor, schema, properties.getAllocator(),
                 properties.getColumnIndexTruncateLength(), properties.getPageWriteChecksumEnabled());
         this.columnStore = properties.newColumnWriteStore(schema, pageStore, pageStore);
         this.recordConsumer = new ColumnIOFactory(false).getColumnIO(schema).getRecordWriter(columnStore);
         writeSupport.prepareForWrite(recordConsumer);
+        List<ColumnDescriptor> columns = schema.getColumns();
+        columnWriters = new ColumnWriter[columns.size()];
+        pageWriters = new PageWriter[columns.size()];
+        dictionaries = new DictionaryTracker.Dictionary[columns.size()];
+        for (int i = 0; i < columns.size(); i++) {
+            columnWriters[i] = columnStore.getColumnWriter(columns.get(i));
+            pageWriters[i] = pageStore.getPageWriter(columns.get(i));
+            dictionaries[i] = tracker.dictionaryOf(columns.get(i));
+        }
     }
 
     MessageType schema() {
@@ -56,40 +73,48 @@ final class RowGroupBuffer {
         return columnStore.getBufferedSize();
     }
 
-    long finishedPagesSize() {
-        long size = 0;
-        for (ColumnDescriptor column : schema.getColumns()) {
-            size += pageStore.getPageWriter(column).getMemSize();
+    /** Per column: finished pages as they are, open bytes and dictionary entries as the model expects them written. */
+    long estimatedWrittenSize(SizeModel model) {
+        double size = 0;
+        for (int i = 0; i < columnWriters.length; i++) {
+            long finished = pageWriters[i].getMemSize();
+            long open = columnWriters[i].getBufferedSizeInMemory() - finished;
+            size += model.estimate(i, finished, open, dictionaries[i].bytes());
         }
-        return size;
+        return (long) size;
     }
 
-    /** Finished pages as they are, plus the open pages' bytes times the expected compression ratio. */
-    long estimatedWrittenSize(double openBytesRatio) {
-        long finished = finishedPagesSize();
-        return finished + (long) ((bufferedSize() - finished) * openBytesRatio);
-    }
-
-    /**
-     * Writes the group to the file and returns the ratio its open bytes actually got (written size of
-     * what was still open over its buffered size), for the next estimate; NaN if too little was open to tell.
-     */
-    double flushTo(ParquetFileWriter fileWriter) throws IOException {
+    /** Writes the group to the file, teaches the model what each column's bytes became, and returns the bytes written. */
+    long flushTo(ColumnChunkSizes fileWriter, SizeModel model) throws IOException {
         recordConsumer.flush();
-        long finished = finishedPagesSize();
-        long open = bufferedSize() - finished;
-        long buffered = bufferedSize();
+        int columns = columnWriters.length;
+        long[] finished = new long[columns];
+        long[] open = new long[columns];
+        long[] dictionary = new long[columns];
+        for (int i = 0; i < columns; i++) {
+            finished[i] = pageWriters[i].getMemSize();
+            open[i] = columnWriters[i].getBufferedSizeInMemory() - finished[i];
+            dictionary[i] = dictionaries[i].bytes();
+        }
         long start = fileWriter.getPos();
         if (rows > 0) {
             fileWriter.startBlock(rows);
+            // The open pages become the last data pages; the dictionaries are kept aside until written.
             columnStore.flush();
+            long[] dataPages = new long[columns];
+            for (int i = 0; i < columns; i++) {
+                dataPages[i] = pageWriters[i].getMemSize();
+            }
             pageStore.flushToFileWriter(fileWriter);
             fileWriter.endBlock();
+            List<Long> chunks = fileWriter.lastRowGroupChunks();
+            for (int i = 0; i < columns && chunks.size() == columns; i++) {
+                model.learn(i, open[i], dataPages[i] - finished[i], dictionary[i], dictionaries[i].largestSeen(), chunks.get(i) - dataPages[i]);
+            }
         }
         long written = fileWriter.getPos() - start;
         release();
-        // Too little still open to tell the open bytes' compression apart from the finished pages'.
-        return rows == 0 || open < buffered / 20 ? Double.NaN : (double) (written - finished) / open;
+        return written;
     }
 
     void release() {

@@ -1,0 +1,119 @@
+package org.dataexport.job.write;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.util.SerializableConfiguration;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+/**
+ * The rolling writer below HTTP, as Iceberg tests its rolling writers: each data shape written by
+ * Spark tasks through {@link RollingParquetWriter}, and the footers read back by DuckDB. Every row
+ * group but a file's last within 10% of the row-group size; every file but a task's last within 10%
+ * of the size target; every row there.
+ */
+class RollingParquetWriterTest {
+    @TempDir
+    java.nio.file.Path dir;
+
+    static Stream<Arguments> shapes() {
+        return Stream.of(
+                arguments(DataShapes.NESTED, 400_000L), arguments(DataShapes.NESTED, 1_000_000L),
+                arguments(DataShapes.WIDE, 400_000L), arguments(DataShapes.WIDE, 1_000_000L),
+                arguments(DataShapes.LARGE_VALUES, 2_000_000L),
+                arguments(DataShapes.COMPRESSIBLE, 100_000L), arguments(DataShapes.SKEWED, 200_000L));
+    }
+
+    @ParameterizedTest(name = "{0}, row groups of {1}")
+    @MethodSource("shapes")
+    void rowGroupsAndFilesHoldTheirSizes(DataShapes shape, long rowGroupSize) throws Exception {
+        long target = 4 * rowGroupSize;
+        Dataset<Row> data = shape.generate(TestSpark.get());
+        List<WrittenFile> files = write(data, new FileLayout(rowGroupSize, 0, target));
+
+        int groupsChecked = 0;
+        for (int i = 0; i < files.size(); i++) {
+            WrittenFile file = files.get(i);
+            List<Long> groups = rowGroupSizes(file.path());
+            assertEquals(file.rowGroups(), groups.size());
+            for (int g = 0; g < groups.size() - 1; g++, groupsChecked++) {
+                assertWithin(groups.get(g), rowGroupSize, "row group " + g + " of " + file);
+            }
+            boolean tasksLast = i == files.size() - 1 || files.get(i + 1).partition() != file.partition();
+            if (!tasksLast) {
+                assertWithin(file.fileBytes(), target, "size of " + file);
+            }
+        }
+        assertTrue(groupsChecked >= 4, "enough full row groups to judge: " + groupsChecked);
+        assertEquals(data.count(), files.stream().mapToLong(WrittenFile::rows).sum());
+        assertEquals(data.count(), countRows());
+    }
+
+    private List<WrittenFile> write(Dataset<Row> data, FileLayout layout) throws Exception {
+        SparkSession spark = data.sparkSession();
+        Configuration conf = ParquetWriteConf.prepare(spark, spark.sparkContext().hadoopConfiguration(), data.schema(),
+                layout.rowGroupSizeBytes());
+        SerializableConfiguration shared = new SerializableConfiguration(conf);
+        String out = dir.toUri().toString();
+        Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> task = (partition, rows) -> {
+            Configuration taskConf = shared.value();
+            FileSystem fs = new Path(out).getFileSystem(taskConf);
+            try (RollingParquetWriter writer = new RollingParquetWriter(taskConf, fs, layout, partition,
+                    sequence -> new Path(out, String.format("%05d-%05d.parquet", partition, sequence)))) {
+                while (rows.hasNext()) {
+                    writer.write(rows.next());
+                }
+                return writer.finish().iterator();
+            }
+        };
+        List<WrittenFile> files = new ArrayList<>(((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution()
+                .toRdd().toJavaRDD().mapPartitionsWithIndex(task, false).collect());
+        files.sort(WrittenFile.DATA_ORDER);
+        return files;
+    }
+
+    private static List<Long> rowGroupSizes(String file) throws Exception {
+        List<Long> sizes = new ArrayList<>();
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
+             ResultSet groups = statement.executeQuery("SELECT sum(total_compressed_size) FROM parquet_metadata('"
+                     + new Path(file).toUri().getPath() + "') GROUP BY row_group_id ORDER BY row_group_id")) {
+            while (groups.next()) {
+                sizes.add(groups.getLong(1));
+            }
+        }
+        return sizes;
+    }
+
+    private long countRows() throws Exception {
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
+             ResultSet count = statement.executeQuery("SELECT count(*) FROM read_parquet('" + dir.resolve("*.parquet") + "')")) {
+            count.next();
+            return count.getLong(1);
+        }
+    }
+
+    private static void assertWithin(long actual, long target, String what) {
+        assertTrue(Math.abs(actual - target) <= target / 10, what + ": " + actual + " is not within 10% of " + target);
+    }
+}
