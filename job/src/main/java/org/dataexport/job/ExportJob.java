@@ -14,6 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.data.Selection;
 import org.dataexport.job.commit.LeaseSettings;
 import org.dataexport.job.commit.StagedOutput;
 import org.dataexport.job.failure.ErrorType;
@@ -81,11 +82,16 @@ public final class ExportJob {
     }
 
     /**
-     * Checks, without writing anything, that the destination is free now (409 when it holds files or
-     * a live claim; a store error as the export would report it): what an asynchronous submission
-     * answers at once.
+     * Checks, without writing anything, that the columns and filter apply to the dataset (400) and that
+     * the destination is free now (409 when it holds files or a live claim; a store error as the export
+     * would report it): what an asynchronous submission answers at once.
      */
     public void preflight(ExportRequest request) {
+        try {
+            Selection.apply(spark, datasets.read(spark, request.dataset()), request);
+        } catch (RuntimeException e) {
+            throw Failures.scrubbed(e, request.secrets());
+        }
         Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
         Path destination = new Path(request.destinationUri());
         try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
@@ -115,7 +121,7 @@ public final class ExportJob {
         FileCap cap = null;
         boolean cleanupPending = false;
         try {
-            Dataset<Row> data = datasets.read(spark, request.dataset());
+            Dataset<Row> data = Selection.apply(spark, datasets.read(spark, request.dataset()), request);
             Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
             Path destination = new Path(request.destinationUri());
             try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
@@ -167,18 +173,18 @@ public final class ExportJob {
         FileLayout layout = new FileLayout(request.rowGroupSizeBytes(), request.maxRowGroupsPerFile(), request.targetFileSizeBytes());
         Path staging = output.staging();
         List<WrittenFile> files;
-        Configuration writeConf = request.format() == Format.PARQUET ? ParquetWriteConf.prepare(spark, conf, data.schema(), request.rowGroupSizeBytes()) : conf;
+        Configuration writeConf = request.format() == Format.PARQUET ? ParquetWriteConf.prepare(spark, conf, data.schema(), request.rowGroupSizeBytes(), request.options().compression()) : conf;
         Broadcast<SerializableConfiguration> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableConfiguration(writeConf));
         PartitionWriters.FileBudget budget = new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request));
         try {
             if (request.format() == Format.PARQUET) {
                 files = ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, filesWritten, budget, request.secrets()), false)
+                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, request.options().parquet(), filesWritten, budget, request.secrets()), false)
                         .collect();
             } else {
                 files = data.toJSON().javaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, filesWritten, budget, request.secrets()), false)
+                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, request.options().compression(), filesWritten, budget, request.secrets()), false)
                         .collect();
             }
         } finally {
@@ -191,17 +197,17 @@ public final class ExportJob {
         }
 
         if (files.isEmpty()) {
-            files = List.of(writeEmptyFile(request.format(), writeConf, fs, layout, new Path(staging, "empty")));
+            files = List.of(writeEmptyFile(request, writeConf, fs, layout, new Path(staging, "empty")));
         }
         cancellation.check();
         if (request.mode() == Mode.SINGLE_FILE && files.size() > 1) {
-            Path merged = new Path(staging, "single" + request.format().extension());
+            Path merged = new Path(staging, "single" + request.extension());
             files = List.of(request.format() == Format.PARQUET
                     ? SingleFileMerge.parquet(fs, files, merged, request.rowGroupSizeBytes())
                     : SingleFileMerge.jsonLines(fs, files, merged));
         }
 
-        List<String> names = StagedOutput.partNames(files.size(), request.format().extension());
+        List<String> names = StagedOutput.partNames(files.size(), request.extension());
         ExportResult result = ExportResult.of(request.path(), request.mode().apiName(), names, files);
         cancellation.check();
         output.commit(files, names, ResponseJson.exportResult(result, true).toPrettyString());
@@ -238,13 +244,13 @@ public final class ExportJob {
         return false;
     }
 
-    private static WrittenFile writeEmptyFile(Format format, Configuration conf, FileSystem fs, FileLayout layout, Path path) throws IOException {
-        if (format == Format.PARQUET) {
-            try (RollingParquetWriter writer = new RollingParquetWriter(conf, fs, layout, 0, sequence -> path)) {
+    private static WrittenFile writeEmptyFile(ExportRequest request, Configuration conf, FileSystem fs, FileLayout layout, Path path) throws IOException {
+        if (request.format() == Format.PARQUET) {
+            try (RollingParquetWriter writer = new RollingParquetWriter(conf, fs, layout, request.options().parquet(), 0, sequence -> path)) {
                 return writer.finishEmpty().get(0);
             }
         }
-        try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, 0, sequence -> path)) {
+        try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, request.options().compression(), 0, sequence -> path)) {
             return writer.finishEmpty().get(0);
         }
     }

@@ -122,8 +122,25 @@ public final class WrittenOutput {
     }
 
     public long lineCount(String name) throws IOException {
-        try (Stream<String> lines = Files.lines(directory.resolve(name))) {
+        try (java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(
+                decompressed(name), java.nio.charset.StandardCharsets.UTF_8)); Stream<String> lines = reader.lines()) {
             return lines.count();
+        }
+    }
+
+    /** The JSON text of a JSON lines file, its codec (by its name: .gz, .zst) undone by the JDK's and zstd-jni's own readers. */
+    public InputStream decompressed(String name) throws IOException {
+        InputStream in = Files.newInputStream(directory.resolve(name));
+        if (name.endsWith(".gz")) {
+            return new java.util.zip.GZIPInputStream(in);
+        }
+        return name.endsWith(".zst") ? new com.github.luben.zstd.ZstdInputStream(in) : in;
+    }
+
+    /** The bytes of JSON text a JSON lines file holds, decompressed. */
+    public long textBytes(String name) throws IOException {
+        try (InputStream in = decompressed(name)) {
+            return in.transferTo(java.io.OutputStream.nullOutputStream());
         }
     }
 
@@ -137,8 +154,9 @@ public final class WrittenOutput {
         List<String> files = new ArrayList<>();
         result.get("files").forEach(file -> files.add(file.asText()));
         boolean parquet = files.get(0).endsWith(".parquet");
+        String extension = files.get(0).substring(files.get(0).indexOf('.'));
         for (int i = 0; i < files.size(); i++) {
-            assertEquals(String.format("part-%05d%s", i, parquet ? ".parquet" : ".jsonl"), files.get(i));
+            assertEquals(String.format("part-%05d%s", i, extension), files.get(i));
         }
         TreeSet<String> expected = new TreeSet<>(files);
         expected.add("_SUCCESS");
@@ -157,7 +175,7 @@ public final class WrittenOutput {
         } else {
             for (String file : files) {
                 rows += lineCount(file);
-                uncompressed += sizeOf(file);
+                uncompressed += textBytes(file);
             }
         }
         assertEquals(rows, result.get("total_row_count").asLong(), "total_row_count");

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -27,7 +26,8 @@ public record ExportRequest(
         long targetFileSizeBytes,
         boolean includeMetrics,
         boolean includeFileStats,
-        String dataset) implements Serializable {
+        String dataset,
+        OutputOptions options) {
 
     public static final long DEFAULT_ROW_GROUP_SIZE = 40_000_000L;
 
@@ -63,6 +63,9 @@ public record ExportRequest(
             if (targetFileSizeBytes > 0) {
                 throw new InvalidRequestException("target_file_size_bytes", "applies to multi_file mode only");
             }
+        }
+        if (options == null) {
+            options = OutputOptions.defaultFor(format);
         }
         if (dataset != null && !dataset.matches("[A-Za-z0-9_.-]{1,128}")) {
             throw new InvalidRequestException("dataset", "must be a dataset name from the server's configuration");
@@ -114,9 +117,15 @@ public record ExportRequest(
                 request.optionalNonNegativeLong("target_file_size_bytes"),
                 request.optionalBoolean("include_metrics").orElse(false),
                 request.optionalBoolean("include_file_stats").orElse(false),
-                request.optionalString("dataset").orElse(null));
+                request.optionalString("dataset").orElse(null),
+                OutputOptions.parse(request, format));
         request.rejectUnknownFields();
         return parsed;
+    }
+
+    /** The files' name ending, codec included ({@code .jsonl.gz}). */
+    public String extension() {
+        return options.compression().extension(format);
     }
 
     /** Where the files go, in the one normalised form every check and the writer use. */
@@ -157,6 +166,7 @@ public record ExportRequest(
         return "ExportRequest[path=" + org.dataexport.job.failure.CallerText.quote(path) + ", storage=" + storage + ", format=" + format.apiName()
                 + ", mode=" + mode.apiName() + ", rowGroupSizeBytes=" + rowGroupSizeBytes
                 + ", maxRowGroupsPerFile=" + maxRowGroupsPerFile + ", targetFileSizeBytes=" + targetFileSizeBytes
-                + ", dataset=" + org.dataexport.job.failure.CallerText.quote(dataset) + "]";
+                + ", dataset=" + org.dataexport.job.failure.CallerText.quote(dataset)
+                + ", compression=" + options.compression().codec().apiName() + "]";
     }
 }

@@ -109,6 +109,30 @@ final class JsonFields {
         return values;
     }
 
+    /** An optional array of strings; absent or null gives an empty list. */
+    List<String> optionalStringArray(String name) {
+        return value(name).isPresent() ? requiredStringArray(name) : List.of();
+    }
+
+    /** The raw value, for fields that take more than one JSON type; absent or null gives empty. */
+    Optional<JsonNode> optionalNode(String name) {
+        return value(name);
+    }
+
+    /** Every field of the object, each of which must be a string. */
+    java.util.Map<String, String> stringValues() {
+        java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
+        for (Iterator<java.util.Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
+            java.util.Map.Entry<String, JsonNode> field = fields.next();
+            known.add(field.getKey());
+            if (!field.getValue().isTextual()) {
+                throw new InvalidRequestException(path(org.dataexport.job.failure.CallerText.escape(field.getKey())), "must be a string");
+            }
+            values.put(field.getKey(), field.getValue().textValue());
+        }
+        return values;
+    }
+
     void rejectUnknownFields() {
         for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
             String name = names.next();

@@ -7,6 +7,7 @@ import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetUtils;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
+import org.dataexport.job.request.Compression;
 
 import java.io.IOException;
 
@@ -15,14 +16,23 @@ public final class ParquetWriteConf {
     private ParquetWriteConf() {
     }
 
-    /** Spark's own Parquet write settings (codec, timestamp type, legacy format, schema), plus the row-group size. */
-    public static Configuration prepare(SparkSession spark, Configuration conf, StructType schema, long rowGroupSizeBytes) throws IOException {
+    /** Spark's own Parquet write settings (timestamp type, legacy format, schema), plus the row-group size and the request's codec. */
+    public static Configuration prepare(SparkSession spark, Configuration conf, StructType schema, long rowGroupSizeBytes,
+                                        Compression compression) throws IOException {
         SQLConf sqlConf = ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf();
         Job job = Job.getInstance(conf);
         ParquetUtils.prepareWrite(sqlConf, job, schema,
                 new ParquetOptions(scala.collection.immutable.Map$.MODULE$.<String, String>empty(), sqlConf));
         Configuration writeConf = job.getConfiguration();
         writeConf.setLong("parquet.block.size", rowGroupSizeBytes);
+        writeConf.set("parquet.compression", switch (compression.codec()) {
+            case SNAPPY -> "SNAPPY";
+            case ZSTD -> "ZSTD";
+            case GZIP -> "GZIP";
+            case LZ4_RAW -> "LZ4_RAW";
+            case NONE -> "UNCOMPRESSED";
+        });
+        compression.explicitLevel().ifPresent(level -> writeConf.setInt("parquet.compression.codec.zstd.level", level));
         return writeConf;
     }
 }

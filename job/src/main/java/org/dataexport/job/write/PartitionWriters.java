@@ -12,6 +12,9 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.progress.TaskOutput;
+import org.dataexport.job.request.Compression;
+import org.dataexport.job.request.Format;
+import org.dataexport.job.request.ParquetTuning;
 import org.dataexport.job.storage.ExportFileSystems;
 
 import java.io.IOException;
@@ -31,12 +34,12 @@ public final class PartitionWriters {
     public static final String FILES_WRITTEN = "files written";
 
     public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> parquet(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten,
-            FileBudget budget, List<String> secrets) {
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, ParquetTuning tuning,
+            LongAccumulator filesWritten, FileBudget budget, List<String> secrets) {
         return (partition, rows) -> {
             Configuration hadoopConf = conf.value().value();
             return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, budget, secrets, (fs, paths) -> {
-                try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, partition, paths)) {
+                try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, tuning, partition, paths)) {
                     TaskOutput output = TaskOutput.of(writer::bytesWritten);
                     while (rows.hasNext()) {
                         writer.write(rows.next());
@@ -49,10 +52,11 @@ public final class PartitionWriters {
     }
 
     public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, LongAccumulator filesWritten,
-            FileBudget budget, List<String> secrets) {
-        return (partition, lines) -> inTask(conf.value().value(), staging, partition, ".jsonl", filesWritten, budget, secrets, (fs, paths) -> {
-            try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, partition, paths)) {
+            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, Compression compression,
+            LongAccumulator filesWritten, FileBudget budget, List<String> secrets) {
+        String extension = compression.extension(Format.JSONL);
+        return (partition, lines) -> inTask(conf.value().value(), staging, partition, extension, filesWritten, budget, secrets, (fs, paths) -> {
+            try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, compression, partition, paths)) {
                 TaskOutput output = TaskOutput.of(writer::bytesWritten);
                 while (lines.hasNext()) {
                     writer.write(lines.next());

@@ -3,38 +3,52 @@ package org.dataexport.job.write;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.dataexport.job.request.Compression;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes JSON lines, rolling to a new file before a line would take the file past the size target
  * (a file always takes at least one line, so a single line longer than the target makes a file of
- * its own). Sizes are exact: they are the bytes written.
+ * its own). Uncompressed, sizes are exact: they are the bytes written. Compressed (gzip, zstd: the
+ * whole file is one stream), the file's size is what reached the file at the codec's last flush plus
+ * the lines since, at the compression the flushes measured; the codec is flushed every 256 KB of
+ * lines and more often near the target, so that the estimate stays within a few lines of the truth.
  */
 public final class RollingJsonLinesWriter implements AutoCloseable {
     private static final byte[] NEWLINE = {'\n'};
+    private static final long FLUSH_EVERY = 256 << 10;
+    private static final long MIN_BYTES_TO_MEASURE = 4096;
 
     private final FileSystem fs;
     private final long targetFileSize;
+    private final Compression compression;
     private final int partition;
     private final IntFunction<Path> pathForSequence;
     private final List<WrittenFile> written = new ArrayList<>();
 
     private Path path;
     private FSDataOutputStream stream;
+    private CountingStream counted;
     private OutputStream out;
-    private long bytesInFile;
     private long rowsInFile;
+    private long lineBytesInFile;
+    // Line bytes given to the codec since its last flush, and what a line byte becomes, as last measured.
+    private long pendingBytes;
+    private double ratio = 1.0;
 
-    public RollingJsonLinesWriter(FileSystem fs, FileLayout layout, int partition, IntFunction<Path> pathForSequence) {
+    public RollingJsonLinesWriter(FileSystem fs, FileLayout layout, Compression compression, int partition, IntFunction<Path> pathForSequence) {
         this.fs = fs;
         this.targetFileSize = layout.effectiveTargetFileSize();
+        this.compression = compression;
         this.partition = partition;
         this.pathForSequence = pathForSequence;
     }
@@ -42,7 +56,7 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
     public void write(String json) throws IOException {
         byte[] line = json.getBytes(StandardCharsets.UTF_8);
         long lineBytes = line.length + 1L;
-        if (out != null && targetFileSize > 0 && rowsInFile > 0 && bytesInFile + lineBytes > targetFileSize) {
+        if (out != null && targetFileSize > 0 && rowsInFile > 0 && estimatedSize(lineBytes) > targetFileSize) {
             closeFile();
         }
         if (out == null) {
@@ -50,13 +64,22 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
         }
         out.write(line);
         out.write(NEWLINE);
-        bytesInFile += lineBytes;
         rowsInFile++;
+        lineBytesInFile += lineBytes;
+        if (compressed()) {
+            pendingBytes += lineBytes;
+            long room = targetFileSize > 0 ? targetFileSize - counted.count : Long.MAX_VALUE;
+            if (pendingBytes >= FLUSH_EVERY || pendingBytes * ratio >= room / 4) {
+                flushCodec();
+            }
+        } else {
+            counted.count += lineBytes;
+        }
     }
 
-    /** Bytes written so far, the open file's buffered lines included. */
+    /** Bytes written so far, the open file's buffered lines included (compressed lines as estimated). */
     public long bytesWritten() {
-        return written.stream().mapToLong(WrittenFile::fileBytes).sum() + (out == null ? 0 : bytesInFile);
+        return written.stream().mapToLong(WrittenFile::fileBytes).sum() + (out == null ? 0 : estimatedSize(0));
     }
 
     public List<WrittenFile> finish() throws IOException {
@@ -74,18 +97,48 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
         return finish();
     }
 
+    private boolean compressed() {
+        return compression.codec() != Compression.Codec.NONE;
+    }
+
+    private long estimatedSize(long moreBytes) {
+        return counted.count + (long) Math.ceil((pendingBytes + moreBytes) * ratio);
+    }
+
+    private void flushCodec() throws IOException {
+        long before = counted.count;
+        out.flush();
+        if (pendingBytes >= MIN_BYTES_TO_MEASURE) {
+            ratio = (double) (counted.count - before) / pendingBytes;
+        }
+        pendingBytes = 0;
+    }
+
     private void openFile() throws IOException {
         path = pathForSequence.apply(written.size());
         stream = fs.create(path, false);
-        out = new BufferedOutputStream(stream, 1 << 20);
-        bytesInFile = 0;
+        // Uncompressed, lines are counted as they are written; compressed, what reaches the file.
+        counted = new CountingStream(new BufferedOutputStream(stream, 1 << 20), compressed());
+        out = new BufferedOutputStream(switch (compression.codec()) {
+            case GZIP -> new GZIPOutputStream(counted, 64 << 10, true) {
+                {
+                    def.setLevel(compression.explicitLevel().orElse(java.util.zip.Deflater.DEFAULT_COMPRESSION));
+                }
+            };
+            case ZSTD -> new com.github.luben.zstd.ZstdOutputStream(counted, compression.explicitLevel().orElse(3));
+            case NONE -> counted;
+            default -> throw new IllegalArgumentException(compression.codec() + " does not apply to JSON lines");
+        }, 64 << 10);
         rowsInFile = 0;
+        lineBytesInFile = 0;
+        pendingBytes = 0;
     }
 
     private void closeFile() throws IOException {
         out.close();
         out = null;
-        written.add(new WrittenFile(path.toString(), partition, written.size(), rowsInFile, 0, bytesInFile, bytesInFile));
+        // The JSON text's bytes are the uncompressed size; the bytes that reached the file, its size.
+        written.add(new WrittenFile(path.toString(), partition, written.size(), rowsInFile, 0, lineBytesInFile, counted.count));
     }
 
     /** Abandons the open file after a failure (or a kill), without publishing it. */
@@ -94,6 +147,37 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
         if (out != null) {
             out = null;
             FileSystemOutputFile.abort(fs, path, stream);
+        }
+    }
+
+    /** Counts what reaches the file; a flush stops here (the file's own buffer is flushed at close). */
+    private static final class CountingStream extends FilterOutputStream {
+        private final boolean counting;
+        private long count;
+
+        CountingStream(OutputStream out, boolean counting) {
+            super(out);
+            this.counting = counting;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            if (counting) {
+                count++;
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            if (counting) {
+                count += length;
+            }
+        }
+
+        @Override
+        public void flush() {
         }
     }
 }

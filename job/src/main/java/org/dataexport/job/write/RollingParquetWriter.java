@@ -3,6 +3,7 @@ package org.dataexport.job.write;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -16,6 +17,8 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
+import org.dataexport.job.data.Selection;
+import org.dataexport.job.request.ParquetTuning;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -51,6 +54,7 @@ public final class RollingParquetWriter implements AutoCloseable {
     private final FileLayout layout;
     private final IntFunction<Path> pathForSequence;
     private final int partition;
+    private final ParquetTuning tuning;
     private final ParquetProperties properties;
     private final CodecFactory codecFactory;
     private final CompressionCodecFactory.BytesInputCompressor compressor;
@@ -77,21 +81,41 @@ public final class RollingParquetWriter implements AutoCloseable {
     private long nextSizeCheck;
     private int rowGroupsInFile;
 
-    public RollingParquetWriter(Configuration conf, FileSystem fs, FileLayout layout, int partition, IntFunction<Path> pathForSequence) {
+    public RollingParquetWriter(Configuration conf, FileSystem fs, FileLayout layout, ParquetTuning tuning, int partition,
+                                IntFunction<Path> pathForSequence) {
         this.conf = conf;
         this.fs = fs;
         this.layout = layout;
+        this.tuning = tuning;
         this.partition = partition;
         this.pathForSequence = pathForSequence;
-        this.properties = ParquetProperties.builder()
-                .withPageSize(ParquetOutputFormat.getPageSize(conf))
-                .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
-                .withDictionaryEncoding(ParquetOutputFormat.getEnableDictionary(conf))
-                .withWriterVersion(ParquetOutputFormat.getWriterVersion(conf))
-                .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf))
-                .build();
+        this.properties = properties(conf, tuning, new ParquetWriteSupport().init(conf).getSchema());
         this.codecFactory = new CodecFactory(conf, properties.getPageSizeThreshold());
         this.compressor = codecFactory.getCompressor(ParquetOutputFormat.getCompression(conf));
+    }
+
+    /** The encoding settings: Spark's (from the configuration it prepared), then the request's parquet_options per column. */
+    private static ParquetProperties properties(Configuration conf, ParquetTuning tuning, MessageType schema) {
+        ParquetProperties.Builder builder = ParquetProperties.builder()
+                .withPageSize((int) tuning.pageSize().orElse(ParquetOutputFormat.getPageSize(conf)))
+                .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
+                .withDictionaryEncoding(tuning.dictionary() && ParquetOutputFormat.getEnableDictionary(conf))
+                .withWriterVersion(tuning.writerVersion() == ParquetTuning.WriterVersion.V2
+                        ? ParquetProperties.WriterVersion.PARQUET_2_0 : ParquetOutputFormat.getWriterVersion(conf))
+                .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf));
+        for (ColumnDescriptor column : schema.getColumns()) {
+            String path = String.join(".", column.getPath());
+            boolean bloomFilter = tuning.bloomFilterColumns().stream().anyMatch(name -> Selection.covers(name, column.getPath()));
+            // parquet-java leaves out the bloom filter of a chunk whose pages are all dictionary-encoded (the
+            // dictionary answers the same question): a column asked a bloom filter is written without one.
+            if (bloomFilter || tuning.noDictionaryColumns().stream().anyMatch(name -> Selection.covers(name, column.getPath()))) {
+                builder.withDictionaryEncoding(path, false);
+            }
+            if (bloomFilter) {
+                builder.withBloomFilterEnabled(path, true);
+            }
+        }
+        return builder.build();
     }
 
     public void write(InternalRow row) throws IOException {
@@ -266,6 +290,7 @@ public final class RollingParquetWriter implements AutoCloseable {
             metadata.put(ParquetWriter.OBJECT_MODEL_NAME_PROP, writeSupport.getName());
         }
         metadata.putAll(writeSupport.finalizeWrite().getExtraMetaData());
+        metadata.putAll(tuning.keyValueMetadata());
         fileWriter.end(metadata);
         written.add(describe(path.toString(), partition, written.size(), fileWriter.getFooter(), fileWriter.getPos()));
         fileWriter = null;

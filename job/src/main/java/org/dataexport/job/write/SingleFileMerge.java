@@ -45,6 +45,7 @@ public final class SingleFileMerge {
 
     public static WrittenFile jsonLines(FileSystem fs, List<WrittenFile> parts, Path target) throws IOException {
         long rows = 0;
+        long uncompressed = 0;
         long bytes = 0;
         try (OutputStream out = fs.create(target, false)) {
             for (WrittenFile part : parts) {
@@ -52,10 +53,12 @@ public final class SingleFileMerge {
                     IOUtils.copyBytes(in, out, 1 << 20, false);
                 }
                 rows += part.rows();
+                uncompressed += part.uncompressedBytes();
                 bytes += part.fileBytes();
             }
         }
-        return new WrittenFile(target.toString(), 0, 0, rows, 0, bytes, bytes);
+        // Parts compressed as whole streams join into one file of several gzip members or zstd frames.
+        return new WrittenFile(target.toString(), 0, 0, rows, 0, uncompressed, bytes);
     }
 
     private static FileSystemInputFile inputFile(FileSystem fs, WrittenFile file) {

@@ -9,6 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.util.SerializableConfiguration;
+import org.dataexport.job.request.ParquetTuning;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -70,16 +71,47 @@ class RollingParquetWriterTest {
         assertEquals(data.count(), countRows());
     }
 
+    @org.junit.jupiter.api.Test
+    void parquetOptionsReachTheFooter() throws Exception {
+        Dataset<Row> data = DataShapes.NESTED.generate(TestSpark.get());
+        ParquetTuning tuning = new ParquetTuning(true, List.of("info"), List.of("id", "items"), 8192, ParquetTuning.WriterVersion.V2,
+                java.util.Map.of("owner", "team-x"));
+        write(data, new FileLayout(1_000_000, 0, 0), tuning);
+
+        String metadata = "parquet_metadata('" + dir.resolve("*.parquet") + "')";
+        assertEquals(List.of("id", "items, list, element"), strings("SELECT DISTINCT path_in_schema FROM " + metadata
+                + " WHERE bloom_filter_offset IS NOT NULL ORDER BY 1"));
+        assertEquals(List.of(), strings("SELECT DISTINCT path_in_schema FROM " + metadata
+                + " WHERE dictionary_page_offset IS NOT NULL AND path_in_schema LIKE 'info%'"));
+        assertEquals(List.of("team-x"), strings("SELECT DISTINCT decode(value) FROM parquet_kv_metadata('" + dir.resolve("*.parquet")
+                + "') WHERE decode(key) = 'owner'"));
+    }
+
+    private static List<String> strings(String query) throws Exception {
+        List<String> values = new ArrayList<>();
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
+             ResultSet rows = statement.executeQuery(query)) {
+            while (rows.next()) {
+                values.add(rows.getString(1));
+            }
+        }
+        return values;
+    }
+
     private List<WrittenFile> write(Dataset<Row> data, FileLayout layout) throws Exception {
+        return write(data, layout, ParquetTuning.DEFAULT);
+    }
+
+    private List<WrittenFile> write(Dataset<Row> data, FileLayout layout, ParquetTuning tuning) throws Exception {
         SparkSession spark = data.sparkSession();
         Configuration conf = ParquetWriteConf.prepare(spark, spark.sparkContext().hadoopConfiguration(), data.schema(),
-                layout.rowGroupSizeBytes());
+                layout.rowGroupSizeBytes(), org.dataexport.job.request.Compression.defaultFor(org.dataexport.job.request.Format.PARQUET));
         SerializableConfiguration shared = new SerializableConfiguration(conf);
         String out = dir.toUri().toString();
         Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> task = (partition, rows) -> {
             Configuration taskConf = shared.value();
             FileSystem fs = new Path(out).getFileSystem(taskConf);
-            try (RollingParquetWriter writer = new RollingParquetWriter(taskConf, fs, layout, partition,
+            try (RollingParquetWriter writer = new RollingParquetWriter(taskConf, fs, layout, tuning, partition,
                     sequence -> new Path(out, String.format("%05d-%05d.parquet", partition, sequence)))) {
                 while (rows.hasNext()) {
                     writer.write(rows.next());

@@ -1,0 +1,109 @@
+package org.dataexport.job.data;
+
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.classic.ExpressionUtils;
+import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.schema.MessageType;
+import org.dataexport.job.failure.CallerText;
+import org.dataexport.job.request.ExportRequest;
+import org.dataexport.job.request.Format;
+import org.dataexport.job.request.InvalidRequestException;
+import org.dataexport.job.request.OutputOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The rows and columns an export writes: the dataset, filtered by the request's {@code filter} and
+ * cut to its {@code columns}, with every column name the request uses checked against the schema.
+ * Runs on the driver and reads no data (Spark analyses the plan eagerly), so that a bad name or
+ * predicate is a 400 before any job runs.
+ */
+public final class Selection {
+    private Selection() {
+    }
+
+    public static Dataset<Row> apply(SparkSession spark, Dataset<Row> data, ExportRequest request) {
+        OutputOptions options = request.options();
+        Dataset<Row> selected = data;
+        if (options.filter().isPresent()) {
+            Column predicate = ExpressionUtils.column(FilterExpression.parse(spark, options.filter().get()));
+            try {
+                selected = selected.filter(predicate);
+            } catch (Exception e) {
+                // Spark analyses eagerly and throws AnalysisException (checked, undeclared) for an unknown
+                // column or a predicate that is not boolean.
+                if (e instanceof AnalysisException analysis) {
+                    throw new InvalidRequestException(FilterExpression.FIELD, "is not a boolean expression over the dataset's columns ("
+                            + describe(analysis) + ")");
+                }
+                throw e;
+            }
+        }
+        if (!options.columns().isEmpty()) {
+            List<Column> columns = new ArrayList<>();
+            for (int i = 0; i < options.columns().size(); i++) {
+                columns.add(selected.col(quoted(schemaName(selected, "columns[" + i + "]", options.columns().get(i)))));
+            }
+            selected = selected.select(columns.toArray(Column[]::new));
+        }
+        if (request.format() == Format.PARQUET) {
+            checkParquetColumns(spark, selected, options.parquet().namedColumns());
+        }
+        return selected;
+    }
+
+    private static String schemaName(Dataset<Row> data, String field, String name) {
+        for (String column : data.schema().fieldNames()) {
+            if (column.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+                return column;
+            }
+        }
+        throw new InvalidRequestException(field, CallerText.quote(name) + " is not a column of the dataset (its columns: "
+                + String.join(", ", data.schema().fieldNames()) + ")");
+    }
+
+    /** Names in parquet_options must be a written column or a path above some of its Parquet leaves. */
+    private static void checkParquetColumns(SparkSession spark, Dataset<Row> data, Map<String, String> named) {
+        if (named.isEmpty()) {
+            return;
+        }
+        SQLConf conf = ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf();
+        MessageType schema = new SparkToParquetSchemaConverter(conf).convert(data.schema());
+        for (Map.Entry<String, String> entry : named.entrySet()) {
+            boolean found = false;
+            for (ColumnDescriptor leaf : schema.getColumns()) {
+                found |= covers(entry.getValue(), leaf.getPath());
+            }
+            if (!found) {
+                throw new InvalidRequestException(entry.getKey(), CallerText.quote(entry.getValue())
+                        + " is not a column of the export (its columns: " + String.join(", ", data.schema().fieldNames()) + ")");
+            }
+        }
+    }
+
+    /** Whether a column name (a dotted path, any letter case) is the Parquet leaf or a path above it. */
+    public static boolean covers(String name, String[] leafPath) {
+        String path = String.join(".", leafPath).toLowerCase(Locale.ROOT);
+        String lower = name.toLowerCase(Locale.ROOT);
+        return path.equals(lower) || path.startsWith(lower + ".");
+    }
+
+    private static String quoted(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+
+    private static String describe(AnalysisException e) {
+        String condition = e.getCondition() == null ? "" : e.getCondition();
+        Object column = e.getMessageParameters().get("objectName");
+        return column == null ? condition : condition + ": " + CallerText.quote(String.valueOf(column));
+    }
+}

@@ -1,0 +1,55 @@
+package org.dataexport.job.request;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What is written beyond the layout: the codec, Parquet's encoding options, which columns and which
+ * rows. Checked here for what the request alone can tell; the column names and the filter are checked
+ * against the dataset's schema before any job runs ({@code data/Selection}).
+ *
+ * @param columns the columns to export, in this order; empty for all of them
+ * @param filter  a boolean expression over the dataset's columns, in Spark SQL syntax
+ */
+public record OutputOptions(Compression compression, ParquetTuning parquet, List<String> columns, Optional<String> filter) {
+    public static final int MAX_FILTER_LENGTH = 4096;
+    static final int MAX_COLUMNS = 1024;
+
+    public OutputOptions {
+        columns = List.copyOf(columns);
+        if (columns.size() > MAX_COLUMNS) {
+            throw new InvalidRequestException("columns", "names at most " + MAX_COLUMNS + " columns");
+        }
+        HashSet<String> seen = new HashSet<>();
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).isBlank()) {
+                throw new InvalidRequestException("columns[" + i + "]", "must not be empty");
+            }
+            if (!seen.add(columns.get(i).toLowerCase(Locale.ROOT))) {
+                throw new InvalidRequestException("columns[" + i + "]", "names a column a second time");
+            }
+        }
+        if (filter.isPresent() && (filter.get().isBlank() || filter.get().length() > MAX_FILTER_LENGTH)) {
+            throw new InvalidRequestException("filter", "must be a non-empty expression of at most " + MAX_FILTER_LENGTH + " characters");
+        }
+    }
+
+    public static OutputOptions defaultFor(Format format) {
+        return new OutputOptions(Compression.defaultFor(format), ParquetTuning.DEFAULT, List.of(), Optional.empty());
+    }
+
+    static OutputOptions parse(JsonFields request, Format format) {
+        int compressionLevel = (int) Math.min(request.optionalNonNegativeLong(Compression.LEVEL_FIELD), Integer.MAX_VALUE);
+        Compression compression = request.optionalString(Compression.FIELD)
+                .map(value -> Compression.parse(value, compressionLevel, format))
+                .orElseGet(() -> new Compression(Compression.defaultFor(format).codec(), compressionLevel));
+        Optional<JsonFields> parquetOptions = request.optionalObject(ParquetTuning.FIELD);
+        if (parquetOptions.isPresent() && format != Format.PARQUET) {
+            throw new InvalidRequestException(ParquetTuning.FIELD, "applies to Parquet only");
+        }
+        ParquetTuning parquet = parquetOptions.map(ParquetTuning::parse).orElse(ParquetTuning.DEFAULT);
+        return new OutputOptions(compression, parquet, request.optionalStringArray("columns"), request.optionalString("filter"));
+    }
+}
