@@ -180,7 +180,7 @@ public final class ExportJob {
         try {
             if (request.format() == Format.PARQUET) {
                 files = ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, request.options().parquet(), filesWritten, budget, request.secrets()), false)
+                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, request.options().parquet(), request.mode() == Mode.SINGLE_FILE, filesWritten, budget, request.secrets()), false)
                         .collect();
             } else {
                 files = data.toJSON().javaRDD()
@@ -192,7 +192,7 @@ public final class ExportJob {
         }
         files = new ArrayList<>(files);
         files.sort(WrittenFile.DATA_ORDER);
-        if (files.size() > limits.maxFiles()) {
+        if (files.stream().filter(file -> !file.isTail()).count() > limits.maxFiles()) {
             throw limits.tooManyFiles(request);
         }
 
@@ -203,7 +203,7 @@ public final class ExportJob {
         if (request.mode() == Mode.SINGLE_FILE && files.size() > 1) {
             Path merged = new Path(staging, "single" + request.extension());
             files = List.of(request.format() == Format.PARQUET
-                    ? SingleFileMerge.parquet(fs, files, merged, request.rowGroupSizeBytes())
+                    ? SingleFileMerge.parquet(fs, files, merged, writeConf, layout, request.options().parquet())
                     : SingleFileMerge.jsonLines(fs, files, merged));
         }
 
@@ -215,7 +215,15 @@ public final class ExportJob {
     }
 
     private static void stopTasks(JavaSparkContext context, String jobGroup) {
-        context.cancelJobGroup(jobGroup);
+        if (context.sc().isStopped()) {
+            // Stopped (by the JVM's shutdown, say): its tasks are gone, and any call on it would throw before the cleanup.
+            return;
+        }
+        try {
+            context.cancelJobGroup(jobGroup);
+        } catch (IllegalStateException stoppedMeanwhile) {
+            return;
+        }
         SparkStatusTracker status = context.sc().statusTracker();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline && hasRunningTasks(status, jobGroup)) {

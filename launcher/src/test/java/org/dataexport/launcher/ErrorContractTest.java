@@ -28,7 +28,7 @@ class ErrorContractTest {
                 bad("no path", r -> r.with("export_paths").putArray("paths"), "export_paths.paths"),
                 bad("two paths", r -> r.with("export_paths").putArray("paths").add("/a").add("/b"), "export_paths.paths"),
                 bad("path not a string", r -> r.with("export_paths").putArray("paths").add(7), "export_paths.paths[0]"),
-                bad("unknown top-level field", r -> r.put("compression", "zstd"), "compression"),
+                bad("unknown top-level field", r -> r.put("codec", "zstd"), "codec"),
                 bad("unknown option", r -> storage(r).with("options").put("use_ssl", true), "export_paths.storage_config.options.use_ssl"),
                 bad("unknown credential", r -> storage(r).with("credentials").put("token", "x"), "export_paths.storage_config.credentials.token"),
                 bad("format unknown", r -> r.put("format", "Csv"), "format"),

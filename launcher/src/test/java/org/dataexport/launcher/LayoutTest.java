@@ -77,6 +77,17 @@ class LayoutTest {
         assertTrue(export.files().size() > export.filesByTask().size(), "files rolled over: " + export.files().size());
     }
 
+    @ParameterizedTest(name = "{0}, s3={1}")
+    @MethodSource("shapesAndDestinations")
+    void singleFileRowGroupsHoldButTheLast(String dataset, boolean s3) throws Exception {
+        Export export = export(dataset, s3, request -> request.put("row_group_size", ROW_GROUP_SIZE).put("mode", "single_file"));
+
+        assertEquals(1, export.files().size());
+        WrittenOutput.ParquetFile file = export.files().get(0);
+        assertTrue(file.rowGroups().size() > 2, file.toString());
+        assertRowGroupsNear(file, ROW_GROUP_SIZE);
+    }
+
     @Test
     void targetBelowTwoRowGroupsStillBoundsFiles() throws Exception {
         long target = 300_000;

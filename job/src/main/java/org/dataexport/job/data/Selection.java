@@ -33,6 +33,9 @@ public final class Selection {
 
     public static Dataset<Row> apply(SparkSession spark, Dataset<Row> data, ExportRequest request) {
         OutputOptions options = request.options();
+        if (!options.partitionBy().isEmpty()) {
+            throw new InvalidRequestException("partition_by", "is not supported yet");
+        }
         Dataset<Row> selected = data;
         if (options.filter().isPresent()) {
             Column predicate = ExpressionUtils.column(FilterExpression.parse(spark, options.filter().get()));

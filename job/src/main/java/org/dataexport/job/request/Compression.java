@@ -9,7 +9,7 @@ import java.util.OptionalInt;
 /**
  * How the files are compressed: the Parquet page codec, or the codec of a whole JSON lines file.
  *
- * @param level the codec's level, for zstd (1 to 22) and gzip (1 to 9); 0 for the codec's default
+ * @param level the codec's level, for zstd (1 to 22) and gzip (1 to 9, JSON lines only); 0 for the codec's default
  *              (a plain int: the record travels to Spark tasks, and OptionalInt is not serializable)
  */
 public record Compression(Codec codec, int level) implements Serializable {
@@ -75,6 +75,9 @@ public record Compression(Codec codec, int level) implements Serializable {
                 if (!codec.appliesTo(format)) {
                     throw new InvalidRequestException(FIELD, "must be \"gzip\", \"zstd\" or \"none\" for Jsonl (got "
                             + CallerText.quote(value) + ")");
+                }
+                if (codec == Codec.GZIP && format == Format.PARQUET && level != 0) {
+                    throw new InvalidRequestException(LEVEL_FIELD, "applies to zstd, and to gzip for Jsonl only");
                 }
                 return new Compression(codec, level);
             }

@@ -67,6 +67,9 @@ public record ExportRequest(
         if (options == null) {
             options = OutputOptions.defaultFor(format);
         }
+        if (mode == Mode.SINGLE_FILE && !options.partitionBy().isEmpty()) {
+            throw new InvalidRequestException("partition_by", "applies to multi_file mode only (a partitioned export is a directory per value)");
+        }
         if (dataset != null && !dataset.matches("[A-Za-z0-9_.-]{1,128}")) {
             throw new InvalidRequestException("dataset", "must be a dataset name from the server's configuration");
         }

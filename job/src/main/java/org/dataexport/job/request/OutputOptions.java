@@ -10,12 +10,16 @@ import java.util.Optional;
  * rows. Checked here for what the request alone can tell; the column names and the filter are checked
  * against the dataset's schema before any job runs ({@code data/Selection}).
  *
- * @param columns the columns to export, in this order; empty for all of them
- * @param filter  a boolean expression over the dataset's columns, in Spark SQL syntax
+ * @param columns                the columns to export, in this order; empty for all of them
+ * @param filter                 a boolean expression over the dataset's columns, in Spark SQL syntax
+ * @param partitionBy            columns whose values name Hive-style directories ({@code col=value/}); empty for none
+ * @param writePartitionColumns  whether the files keep the partition columns too
  */
-public record OutputOptions(Compression compression, ParquetTuning parquet, List<String> columns, Optional<String> filter) {
+public record OutputOptions(Compression compression, ParquetTuning parquet, List<String> columns, Optional<String> filter,
+                            List<String> partitionBy, boolean writePartitionColumns) {
     public static final int MAX_FILTER_LENGTH = 4096;
     static final int MAX_COLUMNS = 1024;
+    static final int MAX_PARTITION_COLUMNS = 8;
 
     public OutputOptions {
         columns = List.copyOf(columns);
@@ -31,13 +35,29 @@ public record OutputOptions(Compression compression, ParquetTuning parquet, List
                 throw new InvalidRequestException("columns[" + i + "]", "names a column a second time");
             }
         }
+        partitionBy = List.copyOf(partitionBy);
+        if (partitionBy.size() > MAX_PARTITION_COLUMNS) {
+            throw new InvalidRequestException("partition_by", "names at most " + MAX_PARTITION_COLUMNS + " columns");
+        }
+        HashSet<String> partitionSeen = new HashSet<>();
+        for (int i = 0; i < partitionBy.size(); i++) {
+            if (partitionBy.get(i).isBlank()) {
+                throw new InvalidRequestException("partition_by[" + i + "]", "must not be empty");
+            }
+            if (!partitionSeen.add(partitionBy.get(i).toLowerCase(Locale.ROOT))) {
+                throw new InvalidRequestException("partition_by[" + i + "]", "names a column a second time");
+            }
+        }
+        if (writePartitionColumns && partitionBy.isEmpty()) {
+            throw new InvalidRequestException("write_partition_columns", "applies with partition_by only");
+        }
         if (filter.isPresent() && (filter.get().isBlank() || filter.get().length() > MAX_FILTER_LENGTH)) {
             throw new InvalidRequestException("filter", "must be a non-empty expression of at most " + MAX_FILTER_LENGTH + " characters");
         }
     }
 
     public static OutputOptions defaultFor(Format format) {
-        return new OutputOptions(Compression.defaultFor(format), ParquetTuning.DEFAULT, List.of(), Optional.empty());
+        return new OutputOptions(Compression.defaultFor(format), ParquetTuning.DEFAULT, List.of(), Optional.empty(), List.of(), false);
     }
 
     static OutputOptions parse(JsonFields request, Format format) {
@@ -50,6 +70,7 @@ public record OutputOptions(Compression compression, ParquetTuning parquet, List
             throw new InvalidRequestException(ParquetTuning.FIELD, "applies to Parquet only");
         }
         ParquetTuning parquet = parquetOptions.map(ParquetTuning::parse).orElse(ParquetTuning.DEFAULT);
-        return new OutputOptions(compression, parquet, request.optionalStringArray("columns"), request.optionalString("filter"));
+        return new OutputOptions(compression, parquet, request.optionalStringArray("columns"), request.optionalString("filter"),
+                request.optionalStringArray("partition_by"), request.optionalBoolean("write_partition_columns").orElse(false));
     }
 }

@@ -1,6 +1,12 @@
 package org.dataexport.job.write;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.hadoop.ParquetOutputFormat;
+import org.apache.parquet.schema.MessageType;
+import org.dataexport.job.data.Selection;
+import org.dataexport.job.request.ParquetTuning;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
@@ -35,4 +41,29 @@ public final class ParquetWriteConf {
         compression.explicitLevel().ifPresent(level -> writeConf.setInt("parquet.compression.codec.zstd.level", level));
         return writeConf;
     }
+
+    /** The encoding settings: Spark's (from the configuration it prepared), then the request's parquet_options per column. */
+    static ParquetProperties properties(Configuration conf, ParquetTuning tuning, MessageType schema) {
+        ParquetProperties.Builder builder = ParquetProperties.builder()
+                .withPageSize((int) tuning.pageSize().orElse(ParquetOutputFormat.getPageSize(conf)))
+                .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
+                .withDictionaryEncoding(tuning.dictionary() && ParquetOutputFormat.getEnableDictionary(conf))
+                .withWriterVersion(tuning.writerVersion() == ParquetTuning.WriterVersion.V2
+                        ? ParquetProperties.WriterVersion.PARQUET_2_0 : ParquetOutputFormat.getWriterVersion(conf))
+                .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf));
+        for (ColumnDescriptor column : schema.getColumns()) {
+            String path = String.join(".", column.getPath());
+            boolean bloomFilter = tuning.bloomFilterColumns().stream().anyMatch(name -> Selection.covers(name, column.getPath()));
+            // parquet-java leaves out the bloom filter of a chunk whose pages are all dictionary-encoded (the
+            // dictionary answers the same question): a column asked a bloom filter is written without one.
+            if (bloomFilter || tuning.noDictionaryColumns().stream().anyMatch(name -> Selection.covers(name, column.getPath()))) {
+                builder.withDictionaryEncoding(path, false);
+            }
+            if (bloomFilter) {
+                builder.withBloomFilterEnabled(path, true);
+            }
+        }
+        return builder.build();
+    }
+
 }

@@ -35,7 +35,7 @@ public final class PartitionWriters {
 
     public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> parquet(
             Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, ParquetTuning tuning,
-            LongAccumulator filesWritten, FileBudget budget, List<String> secrets) {
+            boolean tailApart, LongAccumulator filesWritten, FileBudget budget, List<String> secrets) {
         return (partition, rows) -> {
             Configuration hadoopConf = conf.value().value();
             return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, budget, secrets, (fs, paths) -> {
@@ -45,7 +45,8 @@ public final class PartitionWriters {
                         writer.write(rows.next());
                         output.rowWritten();
                     }
-                    return writer.finish();
+                    // single_file: the short last group goes apart, for the merge to re-encode with the other tasks'.
+                    return tailApart ? writer.finishWithTail(paths.apply(WrittenFile.TAIL_SEQUENCE)) : writer.finish();
                 }
             });
         };
@@ -87,6 +88,9 @@ public final class PartitionWriters {
         try (FileSystem fs = ExportFileSystems.open(dir, conf)) {
             long[] closed = {0};
             List<WrittenFile> files = write.write(fs, sequence -> {
+                if (sequence == WrittenFile.TAIL_SEQUENCE) {
+                    return new Path(dir, String.format("%05d-%d-tail%s", partition, attempt, extension));
+                }
                 if (sequence >= budget.maxFiles()) {
                     throw budget.exceeded();
                 }
@@ -100,7 +104,7 @@ public final class PartitionWriters {
             // Spark's UI and listeners (progress) show these as the task's output.
             TaskOutput.finished(files.stream().mapToLong(WrittenFile::rows).sum(),
                     files.stream().mapToLong(WrittenFile::fileBytes).sum());
-            filesWritten.add(files.size() - closed[0]);
+            filesWritten.add(files.stream().filter(file -> !file.isTail()).count() - closed[0]);
             return files.iterator();
         } catch (IOException | RuntimeException e) {
             // Classified here, where the cause is at hand: AWS SDK exceptions do not survive Spark's

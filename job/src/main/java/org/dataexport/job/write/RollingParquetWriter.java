@@ -3,7 +3,6 @@ package org.dataexport.job.write;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -11,13 +10,9 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetOutputFormat;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
-import org.dataexport.job.data.Selection;
 import org.dataexport.job.request.ParquetTuning;
 
 import java.io.IOException;
@@ -25,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntFunction;
 
 /**
@@ -44,10 +40,10 @@ import java.util.function.IntFunction;
 public final class RollingParquetWriter implements AutoCloseable {
     private static final long MIN_ROWS_BETWEEN_CHECKS = 100;
     private static final long MAX_ROWS_BETWEEN_CHECKS = 10_000;
-    private static final long MAX_SAMPLE_BYTES = 8L << 20;
-    private static final long MAX_SAMPLE_COPY_BYTES = 64L << 20;
     // A file within this fraction of the size target is closed instead of getting a thin row group.
     private static final double TARGET_SLACK = 0.05;
+    // A task's last row group this close to the row-group size needs no re-encoding in single_file.
+    private static final double TAIL_TOLERANCE = 0.10;
 
     private final Configuration conf;
     private final FileSystem fs;
@@ -59,20 +55,19 @@ public final class RollingParquetWriter implements AutoCloseable {
     private final CodecFactory codecFactory;
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final List<WrittenFile> written = new ArrayList<>();
+    private final Optional<Preamble> preamble;
 
     // What buffered bytes become when written, per column: learned from the sample and every group.
-    private SizeModel model;
+    private final SizeModel model;
     // Written bytes a row takes, as last estimated: spaces the first size check of a row group.
     private double writtenBytesPerRow = 1.0;
-    // The sample: the task's first rows, copied, while they are encoded into a discarded group.
-    private List<InternalRow> sample = new ArrayList<>();
-    private RowGroupBuffer sampleGroup;
-    private long sampleTarget;
-    private long sampleCopiedBytes;
+    // The task's first rows, until they have taught the model.
+    private SizeSample sample;
 
     // The open file, or null between files.
     private Path path;
     private FileSystemOutputFile outputFile;
+    private FileSystemOutputFile tailOutput;
     private ColumnChunkSizes fileWriter;
     private WriteSupport<InternalRow> writeSupport;
     private MessageType schema;
@@ -83,44 +78,36 @@ public final class RollingParquetWriter implements AutoCloseable {
 
     public RollingParquetWriter(Configuration conf, FileSystem fs, FileLayout layout, ParquetTuning tuning, int partition,
                                 IntFunction<Path> pathForSequence) {
+        this(conf, fs, layout, tuning, partition, pathForSequence, Optional.empty());
+    }
+
+    /** What goes into a file before any row of this writer's: row groups copied from other files. */
+    public interface Preamble {
+        void writeTo(ParquetFileWriter file) throws IOException;
+    }
+
+    /** A writer whose first file starts with the preamble's row groups. */
+    public RollingParquetWriter(Configuration conf, FileSystem fs, FileLayout layout, ParquetTuning tuning, int partition,
+                                IntFunction<Path> pathForSequence, Optional<Preamble> preamble) {
+        this.preamble = preamble;
         this.conf = conf;
         this.fs = fs;
         this.layout = layout;
         this.tuning = tuning;
         this.partition = partition;
         this.pathForSequence = pathForSequence;
-        this.properties = properties(conf, tuning, new ParquetWriteSupport().init(conf).getSchema());
+        this.properties = ParquetWriteConf.properties(conf, tuning, new ParquetWriteSupport().init(conf).getSchema());
         this.codecFactory = new CodecFactory(conf, properties.getPageSizeThreshold());
         this.compressor = codecFactory.getCompressor(ParquetOutputFormat.getCompression(conf));
-    }
-
-    /** The encoding settings: Spark's (from the configuration it prepared), then the request's parquet_options per column. */
-    private static ParquetProperties properties(Configuration conf, ParquetTuning tuning, MessageType schema) {
-        ParquetProperties.Builder builder = ParquetProperties.builder()
-                .withPageSize((int) tuning.pageSize().orElse(ParquetOutputFormat.getPageSize(conf)))
-                .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
-                .withDictionaryEncoding(tuning.dictionary() && ParquetOutputFormat.getEnableDictionary(conf))
-                .withWriterVersion(tuning.writerVersion() == ParquetTuning.WriterVersion.V2
-                        ? ParquetProperties.WriterVersion.PARQUET_2_0 : ParquetOutputFormat.getWriterVersion(conf))
-                .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf));
-        for (ColumnDescriptor column : schema.getColumns()) {
-            String path = String.join(".", column.getPath());
-            boolean bloomFilter = tuning.bloomFilterColumns().stream().anyMatch(name -> Selection.covers(name, column.getPath()));
-            // parquet-java leaves out the bloom filter of a chunk whose pages are all dictionary-encoded (the
-            // dictionary answers the same question): a column asked a bloom filter is written without one.
-            if (bloomFilter || tuning.noDictionaryColumns().stream().anyMatch(name -> Selection.covers(name, column.getPath()))) {
-                builder.withDictionaryEncoding(path, false);
-            }
-            if (bloomFilter) {
-                builder.withBloomFilterEnabled(path, true);
-            }
-        }
-        return builder.build();
+        this.sample = new SizeSample(conf, properties, compressor, layout.rowGroupSizeBytes(), MIN_ROWS_BETWEEN_CHECKS);
+        this.model = sample.model();
     }
 
     public void write(InternalRow row) throws IOException {
         if (sample != null) {
-            addToSample(row);
+            if (sample.add(row)) {
+                endSample();
+            }
             return;
         }
         if (fileWriter == null) {
@@ -153,6 +140,36 @@ public final class RollingParquetWriter implements AutoCloseable {
         return List.copyOf(written);
     }
 
+    /**
+     * Like {@link #finish}, but a last row group short of the row-group size (by more than 10%) goes to a
+     * file of its own at {@code tailPath} instead ({@link WrittenFile#isTail}), for single_file's merge
+     * to re-encode with the other tasks' tails; a file left without row groups is not kept.
+     */
+    public List<WrittenFile> finishWithTail(Path tailPath) throws IOException {
+        if (sample != null) {
+            endSample();
+        }
+        WrittenFile tail = null;
+        if (group != null && group.rows() > 0 && group.estimatedWrittenSize(model) < layout.rowGroupSizeBytes() * (1 - TAIL_TOLERANCE)) {
+            tailOutput = new FileSystemOutputFile(fs, tailPath);
+            ColumnChunkSizes tailWriter = new ColumnChunkSizes(tailOutput, schema, layout.rowGroupSizeBytes(), properties);
+            tailWriter.start();
+            group.flushTo(tailWriter, model);
+            group = null;
+            tailWriter.end(footerMetadata());
+            tailOutput = null;
+            tail = WrittenFile.fromFooter(tailPath.toString(), partition, WrittenFile.TAIL_SEQUENCE, tailWriter.getFooter(), tailWriter.getPos());
+        }
+        if (fileWriter != null && rowGroupsInFile == 0 && (group == null || group.rows() == 0)) {
+            abandonFile();
+        }
+        List<WrittenFile> files = new ArrayList<>(finish());
+        if (tail != null) {
+            files.add(tail);
+        }
+        return files;
+    }
+
     /** Writes one file holding the schema and no rows: the output of an empty dataset. */
     public List<WrittenFile> finishEmpty() throws IOException {
         if (sample != null) {
@@ -164,52 +181,16 @@ public final class RollingParquetWriter implements AutoCloseable {
         return finish();
     }
 
-    private void addToSample(InternalRow row) throws IOException {
-        if (sampleGroup == null) {
-            sampleGroup = newSampleGroup();
-            sampleTarget = Math.min(layout.rowGroupSizeBytes(), MAX_SAMPLE_BYTES);
-        }
-        sampleGroup.write(row);
-        InternalRow copy = row.copy();
-        sample.add(copy);
-        sampleCopiedBytes += copy instanceof UnsafeRow unsafe ? unsafe.getSizeInBytes() : 1024;
-        if (sampleCopiedBytes >= MAX_SAMPLE_COPY_BYTES) {
-            // Columns that encode to almost nothing barely move the buffered size: bound the memory.
-            endSample();
-            return;
-        }
-        // Large rows are looked at every row: a hundred of them can be many times the sample's size.
-        boolean largeRows = sampleCopiedBytes / sample.size() * MIN_ROWS_BETWEEN_CHECKS > sampleTarget / 4;
-        if (largeRows || sampleGroup.rows() % MIN_ROWS_BETWEEN_CHECKS == 0) {
-            // Looked at as the real groups will be, so that the model sees the dictionaries it will meet.
-            sampleGroup.estimatedWrittenSize(model);
-            if (sampleGroup.bufferedSize() >= sampleTarget) {
-                endSample();
-            }
-        }
-    }
-
-    private RowGroupBuffer newSampleGroup() {
-        WriteSupport<InternalRow> sampleSupport = new ParquetWriteSupport();
-        MessageType sampleSchema = sampleSupport.init(conf).getSchema();
-        model = new SizeModel(sampleSchema.getColumns().size());
-        return new RowGroupBuffer(sampleSchema, sampleSupport, properties, compressor);
-    }
-
-    /** Ends the sample (teaching the model what its bytes become, in a file that keeps nothing) and writes its rows for real. */
+    /** Ends the sample (teaching the model what its bytes become) and writes its rows for real. */
     private void endSample() throws IOException {
-        if (sampleGroup != null) {
-            try (ColumnChunkSizes counter = new ColumnChunkSizes(new CountingOutputFile(), sampleGroup.schema(),
-                    layout.rowGroupSizeBytes(), properties)) {
-                counter.start();
-                long sampleRows = sampleGroup.rows();
-                writtenBytesPerRow = (double) sampleGroup.flushTo(counter, model) / Math.max(1, sampleRows);
-            }
-            sampleGroup = null;
-        }
-        List<InternalRow> rows = sample;
+        SizeSample ended = sample;
         sample = null;
-        for (InternalRow row : rows) {
+        if (ended.rows().isEmpty()) {
+            ended.discard();
+        } else {
+            writtenBytesPerRow = ended.measure();
+        }
+        for (InternalRow row : ended.rows()) {
             write(row);
         }
     }
@@ -257,10 +238,10 @@ public final class RollingParquetWriter implements AutoCloseable {
         extraMetadata = context.getExtraMetaData();
         outputFile = new FileSystemOutputFile(fs, path);
         fileWriter = new ColumnChunkSizes(outputFile, schema, layout.rowGroupSizeBytes(), properties);
-        if (model == null || model.columns() != schema.getColumns().size()) {
-            model = new SizeModel(schema.getColumns().size());
-        }
         fileWriter.start();
+        if (preamble.isPresent() && written.isEmpty()) {
+            preamble.get().writeTo(fileWriter);
+        }
         rowGroupsInFile = 0;
         startRowGroup();
     }
@@ -285,25 +266,31 @@ public final class RollingParquetWriter implements AutoCloseable {
         if (group != null) {
             flushRowGroup();
         }
+        fileWriter.end(footerMetadata());
+        written.add(WrittenFile.fromFooter(path.toString(), partition, written.size(), fileWriter.getFooter(), fileWriter.getPos()));
+        fileWriter = null;
+    }
+
+    private void abandonFile() throws IOException {
+        if (fileWriter != null) {
+            fileWriter = null;
+            if (group != null) {
+                group.release();
+                group = null;
+            }
+            outputFile.abort();
+        }
+    }
+
+    /** Spark's key-value pairs (its schema, its version), the object model's name, and the request's own pairs. */
+    private Map<String, String> footerMetadata() {
         Map<String, String> metadata = new HashMap<>(extraMetadata);
         if (writeSupport.getName() != null) {
             metadata.put(ParquetWriter.OBJECT_MODEL_NAME_PROP, writeSupport.getName());
         }
         metadata.putAll(writeSupport.finalizeWrite().getExtraMetaData());
         metadata.putAll(tuning.keyValueMetadata());
-        fileWriter.end(metadata);
-        written.add(describe(path.toString(), partition, written.size(), fileWriter.getFooter(), fileWriter.getPos()));
-        fileWriter = null;
-    }
-
-    static WrittenFile describe(String path, int partition, int sequence, ParquetMetadata footer, long fileBytes) {
-        long rows = 0;
-        long uncompressed = 0;
-        for (BlockMetaData block : footer.getBlocks()) {
-            rows += block.getRowCount();
-            uncompressed += block.getTotalByteSize();
-        }
-        return new WrittenFile(path, partition, sequence, rows, footer.getBlocks().size(), uncompressed, fileBytes);
+        return metadata;
     }
 
     /** Abandons the open file after a failure (or a kill), without publishing it; the driver removes the staging directory. */
@@ -314,9 +301,14 @@ public final class RollingParquetWriter implements AutoCloseable {
                 group.release();
                 group = null;
             }
-            if (fileWriter != null) {
-                fileWriter = null;
-                outputFile.abort();
+            if (sample != null) {
+                sample.discard();
+                sample = null;
+            }
+            abandonFile();
+            if (tailOutput != null) {
+                tailOutput.abort();
+                tailOutput = null;
             }
         } finally {
             codecFactory.release();

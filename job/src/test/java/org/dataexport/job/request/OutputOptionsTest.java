@@ -55,6 +55,7 @@ class OutputOptionsTest {
                 arguments(", \"format\": \"Jsonl\", \"compression\": \"snappy\"", "compression"),
                 arguments(", \"compression\": \"snappy\", \"compression_level\": 3", "compression_level"),
                 arguments(", \"compression_level\": 3", "compression_level"),
+                arguments(", \"compression\": \"gzip\", \"compression_level\": 3", "compression_level"),
                 arguments(", \"compression\": \"zstd\", \"compression_level\": 23", "compression_level"),
                 arguments(", \"compression\": \"zstd\", \"compression_level\": -1", "compression_level"),
                 arguments(", \"format\": \"Jsonl\", \"parquet_options\": {}", "parquet_options"),
@@ -74,7 +75,14 @@ class OutputOptionsTest {
                 arguments(", \"columns\": [\" \"]", "columns[0]"),
                 arguments(", \"filter\": \"\"", "filter"),
                 arguments(", \"filter\": true", "filter"),
-                arguments(", \"filter\": \"" + "x".repeat(5000) + "\"", "filter"));
+                arguments(", \"filter\": \"" + "x".repeat(5000) + "\"", "filter"),
+                arguments(", \"partition_by\": \"a\"", "partition_by"),
+                arguments(", \"partition_by\": [\"a\", \"A\"]", "partition_by[1]"),
+                arguments(", \"partition_by\": [\"\"]", "partition_by[0]"),
+                arguments(", \"partition_by\": [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\"]", "partition_by"),
+                arguments(", \"partition_by\": [\"a\"], \"mode\": \"single_file\"", "partition_by"),
+                arguments(", \"write_partition_columns\": true", "write_partition_columns"),
+                arguments(", \"partition_by\": [\"a\"], \"write_partition_columns\": 1", "write_partition_columns"));
     }
 
     @ParameterizedTest(name = "{1}: {0}")

@@ -22,9 +22,11 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
@@ -87,6 +89,53 @@ class RollingParquetWriterTest {
                 + "') WHERE decode(key) = 'owner'"));
     }
 
+    static Stream<Arguments> singleFileShapes() {
+        return Stream.of(arguments(DataShapes.NESTED, 400_000L), arguments(DataShapes.WIDE, 400_000L), arguments(DataShapes.SKEWED, 200_000L));
+    }
+
+    @ParameterizedTest(name = "{0}, row groups of {1}")
+    @MethodSource("singleFileShapes")
+    void singleFileReencodesOnlyTheTails(DataShapes shape, long rowGroupSize) throws Exception {
+        Dataset<Row> data = shape.generate(TestSpark.get());
+        FileLayout layout = new FileLayout(rowGroupSize, 0, 0);
+        List<WrittenFile> parts = write(data, layout, ParquetTuning.DEFAULT, true);
+        assertTrue(parts.stream().anyMatch(WrittenFile::isTail), "the tasks left short tails: " + parts);
+
+        Configuration conf = writeConf(data, layout);
+        Path target = new Path(dir.toUri().toString(), "single.parquet");
+        WrittenFile merged = SingleFileMerge.parquet(new Path(dir.toUri()).getFileSystem(conf), parts, target, conf, layout, ParquetTuning.DEFAULT);
+
+        List<Long> groups = rowGroupSizes(merged.path());
+        assertEquals(merged.rowGroups(), groups.size());
+        for (int g = 0; g < groups.size() - 1; g++) {
+            assertWithin(groups.get(g), rowGroupSize, "row group " + g + " of the single file");
+        }
+        // Every id once, and each task's ids in their order (its full groups, then its tail after every task's full groups).
+        java.util.TreeMap<Long, Integer> taskByFirstId = new java.util.TreeMap<>();
+        long firstId = 0;
+        for (int task = 0; task <= parts.stream().mapToInt(WrittenFile::partition).max().orElse(0); task++) {
+            int current = task;
+            taskByFirstId.put(firstId, task);
+            firstId += parts.stream().filter(part -> part.partition() == current).mapToLong(WrittenFile::rows).sum();
+        }
+        java.util.BitSet seen = new java.util.BitSet();
+        Map<Integer, Long> lastByTask = new java.util.HashMap<>();
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement()) {
+            statement.execute("SET threads = 1");
+            try (ResultSet ids = statement.executeQuery("SELECT id FROM read_parquet('" + dir.resolve("single.parquet") + "')")) {
+                while (ids.next()) {
+                    long id = ids.getLong(1);
+                    assertFalse(seen.get((int) id), "id " + id + " twice");
+                    seen.set((int) id);
+                    int task = taskByFirstId.floorEntry(id).getValue();
+                    Long last = lastByTask.put(task, id);
+                    assertTrue(last == null || last < id, "task " + task + " out of order: " + id + " after " + last);
+                }
+            }
+        }
+        assertEquals(data.count(), seen.cardinality());
+    }
+
     private static List<String> strings(String query) throws Exception {
         List<String> values = new ArrayList<>();
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
@@ -103,10 +152,17 @@ class RollingParquetWriterTest {
     }
 
     private List<WrittenFile> write(Dataset<Row> data, FileLayout layout, ParquetTuning tuning) throws Exception {
+        return write(data, layout, tuning, false);
+    }
+
+    private static Configuration writeConf(Dataset<Row> data, FileLayout layout) throws Exception {
         SparkSession spark = data.sparkSession();
-        Configuration conf = ParquetWriteConf.prepare(spark, spark.sparkContext().hadoopConfiguration(), data.schema(),
+        return ParquetWriteConf.prepare(spark, spark.sparkContext().hadoopConfiguration(), data.schema(),
                 layout.rowGroupSizeBytes(), org.dataexport.job.request.Compression.defaultFor(org.dataexport.job.request.Format.PARQUET));
-        SerializableConfiguration shared = new SerializableConfiguration(conf);
+    }
+
+    private List<WrittenFile> write(Dataset<Row> data, FileLayout layout, ParquetTuning tuning, boolean tailApart) throws Exception {
+        SerializableConfiguration shared = new SerializableConfiguration(writeConf(data, layout));
         String out = dir.toUri().toString();
         Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> task = (partition, rows) -> {
             Configuration taskConf = shared.value();
@@ -116,7 +172,8 @@ class RollingParquetWriterTest {
                 while (rows.hasNext()) {
                     writer.write(rows.next());
                 }
-                return writer.finish().iterator();
+                return (tailApart ? writer.finishWithTail(new Path(out, String.format("%05d-tail.parquet", partition)))
+                        : writer.finish()).iterator();
             }
         };
         List<WrittenFile> files = new ArrayList<>(((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution()
