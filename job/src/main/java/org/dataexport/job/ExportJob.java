@@ -8,9 +8,11 @@ import org.apache.spark.SparkStageInfo;
 import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.DatasetCatalog;
@@ -121,7 +123,7 @@ public final class ExportJob {
         FileCap cap = null;
         boolean cleanupPending = false;
         try {
-            Dataset<Row> data = Selection.apply(spark, datasets.read(spark, request.dataset()), request);
+            Selection.Selected data = Selection.apply(spark, datasets.read(spark, request.dataset()), request);
             Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
             Path destination = new Path(request.destinationUri());
             try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
@@ -168,24 +170,35 @@ public final class ExportJob {
         }
     }
 
-    private ExportResult write(Dataset<Row> data, ExportRequest request, Configuration conf, FileSystem fs, StagedOutput output,
+    private ExportResult write(Selection.Selected selected, ExportRequest request, Configuration conf, FileSystem fs, StagedOutput output,
                                Cancellation cancellation, LongAccumulator filesWritten) throws IOException {
         FileLayout layout = new FileLayout(request.rowGroupSizeBytes(), request.maxRowGroupsPerFile(), request.targetFileSizeBytes());
         Path staging = output.staging();
         List<WrittenFile> files;
-        Configuration writeConf = request.format() == Format.PARQUET ? ParquetWriteConf.prepare(spark, conf, data.schema(), request.rowGroupSizeBytes(), request.options().compression()) : conf;
+        Dataset<Row> data = selected.data();
+        Configuration writeConf = request.format() == Format.PARQUET
+                ? ParquetWriteConf.prepare(spark, conf, selected.written(), request.rowGroupSizeBytes(), request.options().compression()) : conf;
         Broadcast<SerializableConfiguration> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableConfiguration(writeConf));
-        PartitionWriters.FileBudget budget = new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request));
+        PartitionWriters.TaskSettings settings = new PartitionWriters.TaskSettings(staging.toString(), layout, request.options().parquet(),
+                request.options().compression(), request.mode() == Mode.SINGLE_FILE, selected.partitionColumns(), selected.written(),
+                new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets());
+        boolean partitioned = !selected.partitionColumns().isEmpty();
         try {
             if (request.format() == Format.PARQUET) {
-                files = ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.parquet(shared, staging.toString(), layout, request.options().parquet(), request.mode() == Mode.SINGLE_FILE, filesWritten, budget, request.secrets()), false)
-                        .collect();
+                files = rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
+            } else if (partitioned) {
+                // Each row's JSON text (of the written columns), then its partition values.
+                List<Column> columns = new ArrayList<>();
+                columns.add(functions.to_json(functions.struct(java.util.Arrays.stream(selected.written().fieldNames())
+                        .map(name -> data.col("`" + name.replace("`", "``") + "`")).toArray(Column[]::new))));
+                for (int i = selected.written().size(); i < data.schema().size(); i++) {
+                    columns.add(data.col(data.schema().fields()[i].name()));
+                }
+                files = rows(data.select(columns.toArray(Column[]::new)))
+                        .mapPartitionsWithIndex(PartitionWriters.partitionedJsonLines(shared, settings, filesWritten), false).collect();
             } else {
-                files = data.toJSON().javaRDD()
-                        .mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, staging.toString(), layout, request.options().compression(), filesWritten, budget, request.secrets()), false)
-                        .collect();
+                files = data.toJSON().javaRDD().mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, settings, filesWritten), false).collect();
             }
         } finally {
             shared.destroy();
@@ -207,11 +220,15 @@ public final class ExportJob {
                     : SingleFileMerge.jsonLines(fs, files, merged));
         }
 
-        List<String> names = StagedOutput.partNames(files.size(), request.extension());
+        List<String> names = StagedOutput.partNames(files, request.extension());
         ExportResult result = ExportResult.of(request.path(), request.mode().apiName(), names, files);
         cancellation.check();
         output.commit(files, names, ResponseJson.exportResult(result, true).toPrettyString());
         return result;
+    }
+
+    private static org.apache.spark.api.java.JavaRDD<org.apache.spark.sql.catalyst.InternalRow> rows(Dataset<Row> data) {
+        return ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD();
     }
 
     private static void stopTasks(JavaSparkContext context, String jobGroup) {

@@ -63,6 +63,13 @@ public final class ResponseJson {
         node.put("mode", result.mode());
         node.put("num_row_groups", result.numRowGroups());
         node.put("output_prefix", result.outputPrefix());
+        if (!result.partitions().isEmpty()) {
+            ArrayNode partitions = node.putArray("partitions");
+            for (ExportResult.PartitionStats partition : result.partitions()) {
+                partitions.addObject().put("directory", partition.directory()).put("file_count", partition.files())
+                        .put("row_count", partition.rows()).put("file_size_bytes", partition.bytes());
+            }
+        }
         node.put("total_row_count", result.totalRowCount());
         node.put("total_uncompressed_byte_size", result.totalUncompressedByteSize());
         if (includeFileStats) {

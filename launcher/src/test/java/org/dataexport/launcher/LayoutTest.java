@@ -23,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * The layout options hold on the written files, for three data shapes (wide strings: TPC-H lineitem;
- * narrow numbers that barely compress; a skewed input), to local directories and to S3, read back
- * from the footers by DuckDB.
+ * The layout options hold on the written files, for five data shapes (wide strings: TPC-H lineitem;
+ * narrow numbers that barely compress; a skewed input; 5.8 KB incompressible rows; nested rows with
+ * 30% nulls), to local directories and to S3, read back from the footers by DuckDB.
  */
 class LayoutTest {
     private static final long ROW_GROUP_SIZE = 200_000;
@@ -35,7 +35,9 @@ class LayoutTest {
     static Stream<Arguments> shapesAndDestinations() {
         return Stream.of(
                 arguments("lineitem", false), arguments("numbers", false), arguments("skewed", false), arguments("largevalues", false),
-                arguments("lineitem", true), arguments("numbers", true), arguments("skewed", true), arguments("largevalues", true));
+                arguments("nested", false),
+                arguments("lineitem", true), arguments("numbers", true), arguments("skewed", true), arguments("largevalues", true),
+                arguments("nested", true));
     }
 
     @ParameterizedTest(name = "{0}, s3={1}")

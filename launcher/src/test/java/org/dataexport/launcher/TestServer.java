@@ -81,7 +81,9 @@ public final class TestServer {
                 "skewed.type=table", "skewed.table=skewed",
                 "slow.type=table", "slow.table=slow",
                 "slowrows.type=table", "slowrows.table=slowrows",
-                "largevalues.type=table", "largevalues.table=largevalues", ""));
+                "largevalues.type=table", "largevalues.table=largevalues",
+                "partitioned.type=table", "partitioned.table=partitioned",
+                "nested.type=table", "nested.table=nested", ""));
         Files.writeString(conf.resolve("launcher.properties"), String.join("\n",
                 "server.host=127.0.0.1", "server.port=0", "server.max_body_bytes=65536",
                 "auth.tokens=" + TOKEN + "," + OTHER_TOKEN, "exports.max_running=4", "exports.allowed_local_roots=" + workDir,
@@ -147,6 +149,22 @@ public final class TestServer {
         // Rows of about 5.8 KB of random hex that no codec shrinks: a row group holds a few dozen of them.
         spark.range(0, 3000, 1, 2).selectExpr("id", "concat_ws('', transform(sequence(1, 160), x -> uuid())) AS payload")
                 .createOrReplaceTempView("largevalues");
+        // Structs, arrays, maps, 30% nulls, decimals, dates and timestamps.
+        spark.range(0, 300_000, 1, 2).selectExpr("id",
+                "IF(id % 10 < 3, NULL, named_struct('code', CAST(id % 977 AS INT), 'label', concat('label-', id % 131), "
+                        + "'tags', array(id % 7, id % 11, id % 13))) AS info",
+                "IF(id % 10 < 3, NULL, transform(sequence(0, CAST(id % 5 AS INT)), x -> concat('item-', x, '-', id % 1000))) AS items",
+                "IF(id % 10 < 3, NULL, map('a', CAST(id % 100 AS INT), 'b', CAST(xxhash64(id) % 1000 AS INT))) AS attributes",
+                "IF(id % 10 < 3, NULL, CAST(xxhash64(id, 1) % 100000000 AS DECIMAL(18, 4)) / 100) AS amount",
+                "IF(id % 10 < 3, NULL, date_add(DATE'2020-01-01', CAST(id % 2000 AS INT))) AS day",
+                "IF(id % 10 < 3, NULL, timestamp_micros(1600000000000000 + xxhash64(id, 2) % 100000000000)) AS at")
+                .createOrReplaceTempView("nested");
+        // Values a directory name must escape (/ = : % # ' and non-ASCII), NULL and the empty string,
+        // beside a two-valued column over rows that barely compress (for layout inside each directory).
+        spark.range(0, 400_000, 1, 4).selectExpr("id", "id % 2 AS half", "xxhash64(id) AS hash", "rand(5) AS score",
+                        "element_at(array('plain', 'a/b', 'x=y', 'c:d', '50%', 'it''s', '#hash', 'ümlaut', '', NULL), CAST(id % 10 AS INT) + 1) AS category",
+                        "id % 3 = 0 AS flag", "named_struct('n', id) AS nested")
+                .createOrReplaceTempView("partitioned");
         // Two partitions of 40,000 rows pausing 0.5 s every 5,000 rows: tasks that write for 4 s each.
         spark.range(0, 80_000, 1, 2)
                 .selectExpr("id", "java_method('java.lang.Thread', 'sleep', CAST(IF(id % 5000 = 0, 500, 0) AS BIGINT)) AS pause")

@@ -107,7 +107,7 @@ public final class WrittenOutput {
     /** Rows counted by scanning the files with DuckDB (not from footers). */
     public long scannedParquetRows() throws SQLException {
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
-             ResultSet count = statement.executeQuery("SELECT count(*) FROM read_parquet('" + directory.resolve("*.parquet") + "')")) {
+             ResultSet count = statement.executeQuery("SELECT count(*) FROM read_parquet('" + directory.resolve("**/*.parquet") + "')")) {
             count.next();
             return count.getLong(1);
         }
@@ -154,12 +154,20 @@ public final class WrittenOutput {
         List<String> files = new ArrayList<>();
         result.get("files").forEach(file -> files.add(file.asText()));
         boolean parquet = files.get(0).endsWith(".parquet");
-        String extension = files.get(0).substring(files.get(0).indexOf('.'));
-        for (int i = 0; i < files.size(); i++) {
-            assertEquals(String.format("part-%05d%s", i, extension), files.get(i));
-        }
+        String firstName = files.get(0).substring(files.get(0).lastIndexOf('/') + 1);
+        String extension = firstName.substring(firstName.indexOf('.'));
         TreeSet<String> expected = new TreeSet<>(files);
         expected.add("_SUCCESS");
+        java.util.Map<String, Integer> next = new java.util.HashMap<>();
+        for (String file : files) {
+            // Part numbers are contiguous within each directory (partition_by), from 0.
+            String dir = file.contains("/") ? file.substring(0, file.lastIndexOf('/')) : "";
+            int number = next.merge(dir, 1, Integer::sum) - 1;
+            assertEquals((dir.isEmpty() ? "" : dir + "/") + String.format("part-%05d%s", number, extension), file);
+            for (String parent = dir; !parent.isEmpty(); parent = parent.contains("/") ? parent.substring(0, parent.lastIndexOf('/')) : "") {
+                expected.add(parent);
+            }
+        }
         assertEquals(expected, entries(), "the destination holds the listed files and the marker, nothing else");
 
         long rows = 0;

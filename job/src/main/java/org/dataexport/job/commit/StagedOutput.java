@@ -42,6 +42,8 @@ public final class StagedOutput {
     private final Runnable releaseJvmClaim;
     private final DestinationLease lease;
     private final List<Path> committed = Collections.synchronizedList(new ArrayList<>());
+    // Partition directories the commit created (local, HDFS), parents first.
+    private final List<Path> createdDirectories = Collections.synchronizedList(new ArrayList<>());
 
     private StagedOutput(FileSystem fs, Path destination, Path staging, boolean destinationExisted, Runnable releaseJvmClaim,
                          DestinationLease lease) {
@@ -147,11 +149,16 @@ public final class StagedOutput {
         return staging;
     }
 
-    /** part-00000.parquet, part-00001.parquet, ...: contiguous, in data order. */
-    public static List<String> partNames(int count, String extension) {
+    /**
+     * part-00000.parquet, part-00001.parquet, ...: contiguous, in data order, within each directory
+     * (partition_by: {@code col=a/part-00000.parquet}, {@code col=b/part-00000.parquet}).
+     */
+    public static List<String> partNames(List<WrittenFile> filesInOrder, String extension) {
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            names.add(String.format("part-%05d%s", i, extension));
+        java.util.Map<String, Integer> next = new java.util.HashMap<>();
+        for (WrittenFile file : filesInOrder) {
+            int number = next.merge(file.directory(), 1, Integer::sum) - 1;
+            names.add(file.publishedName(number, extension));
         }
         return names;
     }
@@ -168,6 +175,7 @@ public final class StagedOutput {
             for (int i = 0; i < filesInDataOrder.size(); i++) {
                 Path source = new Path(filesInDataOrder.get(i).path());
                 Path target = new Path(destination, names.get(i));
+                createParent(target);
                 moves.add(renames.submit(() -> {
                     // Recorded first: a rename interrupted after its copy still leaves the target behind.
                     committed.add(target);
@@ -201,6 +209,31 @@ public final class StagedOutput {
     }
 
     /**
+     * A partition's directory, before a file moves into it: created where directories are real (local,
+     * HDFS) and noted for an abort to remove; an object store needs none and gets no marker objects.
+     */
+    private void createParent(Path target) throws IOException {
+        if (target.getParent().equals(destination) || isObjectStore(fs)) {
+            return;
+        }
+        synchronized (createdDirectories) {
+            List<Path> missing = new ArrayList<>();
+            for (Path dir = target.getParent(); !dir.equals(destination) && !fs.exists(dir); dir = dir.getParent()) {
+                missing.add(0, dir);
+            }
+            for (Path dir : missing) {
+                createdDirectories.add(dir);
+                fs.mkdirs(dir);
+            }
+        }
+    }
+
+    private static boolean isObjectStore(FileSystem fs) {
+        String scheme = fs.getScheme();
+        return scheme.startsWith("s3") || scheme.equals("gs") || scheme.startsWith("abfs") || scheme.startsWith("wasb");
+    }
+
+    /**
      * Removes everything this export created. Returns false when the storage could not be reached: the
      * cleanup then goes on in the background (through a file system of its own) and the claim, no
      * longer renewed, expires by itself.
@@ -225,6 +258,11 @@ public final class StagedOutput {
         try {
             for (Path path : List.copyOf(committed)) {
                 on.delete(path, false);
+            }
+            List<Path> directories = new ArrayList<>(createdDirectories);
+            java.util.Collections.reverse(directories);
+            for (Path directory : directories) {
+                deleteIfEmpty(on, directory);
             }
             on.delete(staging, true);
             PendingUploads.abortUnder(on, staging);

@@ -5,9 +5,14 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.classic.ExpressionUtils;
 import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
 import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.AtomicType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.schema.MessageType;
 import org.dataexport.job.failure.CallerText;
@@ -31,11 +36,67 @@ public final class Selection {
     private Selection() {
     }
 
-    public static Dataset<Row> apply(SparkSession spark, Dataset<Row> data, ExportRequest request) {
-        OutputOptions options = request.options();
-        if (!options.partitionBy().isEmpty()) {
-            throw new InvalidRequestException("partition_by", "is not supported yet");
+    /**
+     * What the tasks get: with partition_by, the written columns first, then each partition column's
+     * value as a string, rows sorted by those within each task (Spark's local sort, which spills), so
+     * that a task meets each directory's rows in one run.
+     *
+     * @param data              the rows, as the tasks read them
+     * @param written           the columns the files hold
+     * @param partitionColumns  the partition columns, as the schema names them; their values follow the written columns
+     */
+    public record Selected(Dataset<Row> data, StructType written, List<String> partitionColumns) {
+        public Selected {
+            partitionColumns = List.copyOf(partitionColumns);
         }
+    }
+
+    public static Selected apply(SparkSession spark, Dataset<Row> data, ExportRequest request) {
+        Dataset<Row> selected = select(spark, data, request);
+        List<String> partitionColumns = new ArrayList<>();
+        for (int i = 0; i < request.options().partitionBy().size(); i++) {
+            String name = schemaName(selected, "partition_by[" + i + "]", request.options().partitionBy().get(i));
+            DataType type = selected.schema().apply(name).dataType();
+            if (!(type instanceof AtomicType) || type instanceof BinaryType) {
+                throw new InvalidRequestException("partition_by[" + i + "]", CallerText.quote(name) + " is of type "
+                        + type.simpleString() + "; partition columns must be of a plain type (numbers, strings, dates, booleans)");
+            }
+            partitionColumns.add(name);
+        }
+        if (partitionColumns.isEmpty()) {
+            return checked(spark, request, new Selected(selected, selected.schema(), List.of()));
+        }
+        List<Column> columns = new ArrayList<>();
+        for (String name : selected.schema().fieldNames()) {
+            if (request.options().writePartitionColumns() || !partitionColumns.contains(name)) {
+                columns.add(selected.col(quoted(name)));
+            }
+        }
+        if (columns.isEmpty()) {
+            throw new InvalidRequestException("partition_by", "leaves no column to write; send write_partition_columns: true to keep them in the files");
+        }
+        int written = columns.size();
+        for (int i = 0; i < partitionColumns.size(); i++) {
+            // As Spark names directories: the empty string joins NULL in the default partition (sorted together).
+            Column value = selected.col(quoted(partitionColumns.get(i))).cast("string");
+            columns.add(functions.when(value.equalTo(""), functions.lit(null).cast("string")).otherwise(value).as("__partition_" + i));
+        }
+        Dataset<Row> projected = selected.select(columns.toArray(Column[]::new));
+        Dataset<Row> arranged = projected.sortWithinPartitions(java.util.stream.IntStream.range(0, partitionColumns.size())
+                .mapToObj(i -> projected.col("__partition_" + i)).toArray(Column[]::new));
+        StructType writtenSchema = new StructType(java.util.Arrays.copyOf(arranged.schema().fields(), written));
+        return checked(spark, request, new Selected(arranged, writtenSchema, partitionColumns));
+    }
+
+    private static Selected checked(SparkSession spark, ExportRequest request, Selected selected) {
+        if (request.format() == Format.PARQUET) {
+            checkParquetColumns(spark, selected.written(), request.options().parquet().namedColumns());
+        }
+        return selected;
+    }
+
+    private static Dataset<Row> select(SparkSession spark, Dataset<Row> data, ExportRequest request) {
+        OutputOptions options = request.options();
         Dataset<Row> selected = data;
         if (options.filter().isPresent()) {
             Column predicate = ExpressionUtils.column(FilterExpression.parse(spark, options.filter().get()));
@@ -58,9 +119,6 @@ public final class Selection {
             }
             selected = selected.select(columns.toArray(Column[]::new));
         }
-        if (request.format() == Format.PARQUET) {
-            checkParquetColumns(spark, selected, options.parquet().namedColumns());
-        }
         return selected;
     }
 
@@ -75,12 +133,12 @@ public final class Selection {
     }
 
     /** Names in parquet_options must be a written column or a path above some of its Parquet leaves. */
-    private static void checkParquetColumns(SparkSession spark, Dataset<Row> data, Map<String, String> named) {
+    private static void checkParquetColumns(SparkSession spark, StructType written, Map<String, String> named) {
         if (named.isEmpty()) {
             return;
         }
         SQLConf conf = ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf();
-        MessageType schema = new SparkToParquetSchemaConverter(conf).convert(data.schema());
+        MessageType schema = new SparkToParquetSchemaConverter(conf).convert(written);
         for (Map.Entry<String, String> entry : named.entrySet()) {
             boolean found = false;
             for (ColumnDescriptor leaf : schema.getColumns()) {
@@ -88,7 +146,7 @@ public final class Selection {
             }
             if (!found) {
                 throw new InvalidRequestException(entry.getKey(), CallerText.quote(entry.getValue())
-                        + " is not a column of the export (its columns: " + String.join(", ", data.schema().fieldNames()) + ")");
+                        + " is not a column of the export (its columns: " + String.join(", ", written.fieldNames()) + ")");
             }
         }
     }

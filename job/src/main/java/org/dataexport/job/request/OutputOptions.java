@@ -22,38 +22,31 @@ public record OutputOptions(Compression compression, ParquetTuning parquet, List
     static final int MAX_PARTITION_COLUMNS = 8;
 
     public OutputOptions {
-        columns = List.copyOf(columns);
-        if (columns.size() > MAX_COLUMNS) {
-            throw new InvalidRequestException("columns", "names at most " + MAX_COLUMNS + " columns");
-        }
-        HashSet<String> seen = new HashSet<>();
-        for (int i = 0; i < columns.size(); i++) {
-            if (columns.get(i).isBlank()) {
-                throw new InvalidRequestException("columns[" + i + "]", "must not be empty");
-            }
-            if (!seen.add(columns.get(i).toLowerCase(Locale.ROOT))) {
-                throw new InvalidRequestException("columns[" + i + "]", "names a column a second time");
-            }
-        }
-        partitionBy = List.copyOf(partitionBy);
-        if (partitionBy.size() > MAX_PARTITION_COLUMNS) {
-            throw new InvalidRequestException("partition_by", "names at most " + MAX_PARTITION_COLUMNS + " columns");
-        }
-        HashSet<String> partitionSeen = new HashSet<>();
-        for (int i = 0; i < partitionBy.size(); i++) {
-            if (partitionBy.get(i).isBlank()) {
-                throw new InvalidRequestException("partition_by[" + i + "]", "must not be empty");
-            }
-            if (!partitionSeen.add(partitionBy.get(i).toLowerCase(Locale.ROOT))) {
-                throw new InvalidRequestException("partition_by[" + i + "]", "names a column a second time");
-            }
-        }
+        columns = names("columns", columns, MAX_COLUMNS);
+        partitionBy = names("partition_by", partitionBy, MAX_PARTITION_COLUMNS);
         if (writePartitionColumns && partitionBy.isEmpty()) {
             throw new InvalidRequestException("write_partition_columns", "applies with partition_by only");
         }
         if (filter.isPresent() && (filter.get().isBlank() || filter.get().length() > MAX_FILTER_LENGTH)) {
             throw new InvalidRequestException("filter", "must be a non-empty expression of at most " + MAX_FILTER_LENGTH + " characters");
         }
+    }
+
+    /** A list of column names: bounded, none empty, none twice (in any letter case). */
+    private static List<String> names(String field, List<String> names, int max) {
+        if (names.size() > max) {
+            throw new InvalidRequestException(field, "names at most " + max + " columns");
+        }
+        HashSet<String> seen = new HashSet<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).isBlank()) {
+                throw new InvalidRequestException(field + "[" + i + "]", "must not be empty");
+            }
+            if (!seen.add(names.get(i).toLowerCase(Locale.ROOT))) {
+                throw new InvalidRequestException(field + "[" + i + "]", "names a column a second time");
+            }
+        }
+        return List.copyOf(names);
     }
 
     public static OutputOptions defaultFor(Format format) {

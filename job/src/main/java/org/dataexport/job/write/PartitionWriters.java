@@ -17,7 +17,12 @@ import org.dataexport.job.request.Format;
 import org.dataexport.job.request.ParquetTuning;
 import org.dataexport.job.storage.ExportFileSystems;
 
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.types.StructType;
+
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.function.IntFunction;
 import java.util.Iterator;
 import java.util.List;
 
@@ -33,39 +38,119 @@ public final class PartitionWriters {
     /** Counts the files tasks write, for progress reports and the Spark UI. */
     public static final String FILES_WRITTEN = "files written";
 
+    /**
+     * What every task of an export is told.
+     *
+     * @param tailApart         single_file: a task's short last row group goes to a file of its own
+     * @param partitionColumns  partition_by: the columns whose values (trailing the written columns) name directories
+     * @param written           the columns the files hold, first in every row
+     */
+    public record TaskSettings(String staging, FileLayout layout, ParquetTuning tuning, Compression compression,
+                               boolean tailApart, List<String> partitionColumns, StructType written, FileBudget budget,
+                               List<String> secrets) implements java.io.Serializable {
+        public TaskSettings {
+            partitionColumns = List.copyOf(partitionColumns);
+            secrets = List.copyOf(secrets);
+        }
+    }
+
     public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> parquet(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, ParquetTuning tuning,
-            boolean tailApart, LongAccumulator filesWritten, FileBudget budget, List<String> secrets) {
+            Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
         return (partition, rows) -> {
             Configuration hadoopConf = conf.value().value();
-            return inTask(hadoopConf, staging, partition, ".parquet", filesWritten, budget, secrets, (fs, paths) -> {
-                try (RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, layout, tuning, partition, paths)) {
-                    TaskOutput output = TaskOutput.of(writer::bytesWritten);
-                    while (rows.hasNext()) {
-                        writer.write(rows.next());
-                        output.rowWritten();
-                    }
-                    // single_file: the short last group goes apart, for the merge to re-encode with the other tasks'.
-                    return tailApart ? writer.finishWithTail(paths.apply(WrittenFile.TAIL_SEQUENCE)) : writer.finish();
+            return inTask(hadoopConf, settings, partition, ".parquet", filesWritten, (fs, paths) -> {
+                if (settings.partitionColumns().isEmpty()) {
+                    return writeParquet(hadoopConf, fs, settings, partition, rows, sequence -> paths.apply("", sequence));
                 }
+                // The written columns only: the partition values that follow them name the directory.
+                UnsafeProjection written = UnsafeProjection.create(settings.written());
+                return byDirectory(rows, settings, settings.written().size(), (directory, run) -> writeParquet(hadoopConf, fs, settings, partition,
+                        new Projected(run, written), sequence -> paths.apply(directory, sequence)));
             });
         };
     }
 
-    public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
-            Broadcast<SerializableConfiguration> conf, String staging, FileLayout layout, Compression compression,
-            LongAccumulator filesWritten, FileBudget budget, List<String> secrets) {
-        String extension = compression.extension(Format.JSONL);
-        return (partition, lines) -> inTask(conf.value().value(), staging, partition, extension, filesWritten, budget, secrets, (fs, paths) -> {
-            try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, layout, compression, partition, paths)) {
-                TaskOutput output = TaskOutput.of(writer::bytesWritten);
-                while (lines.hasNext()) {
-                    writer.write(lines.next());
-                    output.rowWritten();
-                }
-                return writer.finish();
+    private static List<WrittenFile> writeParquet(Configuration conf, FileSystem fs, TaskSettings settings, int partition,
+                                                  Iterator<InternalRow> rows, IntFunction<Path> paths) throws IOException {
+        try (RollingParquetWriter writer = new RollingParquetWriter(conf, fs, settings.layout(), settings.tuning(), partition, paths)) {
+            TaskOutput output = TaskOutput.of(writer::bytesWritten);
+            while (rows.hasNext()) {
+                writer.write(rows.next());
+                output.rowWritten();
             }
-        });
+            // single_file: the short last group goes apart, for the merge to re-encode with the other tasks'.
+            return settings.tailApart() ? writer.finishWithTail(paths.apply(WrittenFile.TAIL_SEQUENCE)) : writer.finish();
+        }
+    }
+
+    public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
+            Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
+        String extension = settings.compression().extension(Format.JSONL);
+        return (partition, lines) -> inTask(conf.value().value(), settings, partition, extension, filesWritten,
+                (fs, paths) -> writeJsonLines(fs, settings, partition, lines, sequence -> paths.apply("", sequence)));
+    }
+
+    /** partition_by with JSON lines: each row holds its JSON text, then its partition values. */
+    public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> partitionedJsonLines(
+            Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
+        String extension = settings.compression().extension(Format.JSONL);
+        return (partition, rows) -> inTask(conf.value().value(), settings, partition, extension, filesWritten,
+                (fs, paths) -> byDirectory(rows, settings, 1, (directory, run) -> writeJsonLines(fs, settings, partition,
+                        new Lines(run), sequence -> paths.apply(directory, sequence))));
+    }
+
+    private static List<WrittenFile> writeJsonLines(FileSystem fs, TaskSettings settings, int partition, Iterator<String> lines,
+                                                    IntFunction<Path> paths) throws IOException {
+        try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, settings.layout(), settings.compression(), partition, paths)) {
+            TaskOutput output = TaskOutput.of(writer::bytesWritten);
+            while (lines.hasNext()) {
+                writer.write(lines.next());
+                output.rowWritten();
+            }
+            return writer.finish();
+        }
+    }
+
+    private interface RunWrite {
+        List<WrittenFile> write(String directory, Iterator<InternalRow> run) throws IOException;
+    }
+
+    /** One writer a directory, in turn: the task's rows come sorted by their partition values (from {@code firstKey} on). */
+    private static List<WrittenFile> byDirectory(Iterator<InternalRow> rows, TaskSettings settings, int firstKey, RunWrite write)
+            throws IOException {
+        DirectoryRuns runs = new DirectoryRuns(rows, settings.partitionColumns(), firstKey);
+        List<WrittenFile> files = new ArrayList<>();
+        while (runs.hasNext()) {
+            String directory = runs.next();
+            for (WrittenFile file : write.write(directory, runs.run())) {
+                files.add(file.inDirectory(directory));
+            }
+        }
+        return files;
+    }
+
+    private record Projected(Iterator<InternalRow> rows, UnsafeProjection projection) implements Iterator<InternalRow> {
+        @Override
+        public boolean hasNext() {
+            return rows.hasNext();
+        }
+
+        @Override
+        public InternalRow next() {
+            return projection.apply(rows.next());
+        }
+    }
+
+    private record Lines(Iterator<InternalRow> rows) implements Iterator<String> {
+        @Override
+        public boolean hasNext() {
+            return rows.hasNext();
+        }
+
+        @Override
+        public String next() {
+            return rows.next().getUTF8String(0).toString();
+        }
     }
 
     /**
@@ -76,23 +161,28 @@ public final class PartitionWriters {
     }
 
     private interface PartitionWrite {
-        List<WrittenFile> write(FileSystem fs, java.util.function.IntFunction<Path> paths) throws IOException;
+        List<WrittenFile> write(FileSystem fs, StagingPaths paths) throws IOException;
     }
 
-    private static Iterator<WrittenFile> inTask(Configuration conf, String staging, int partition, String extension,
-                                                LongAccumulator filesWritten, FileBudget budget, List<String> secrets,
-                                                PartitionWrite write) {
-        Path dir = new Path(staging);
+    /** Where a task's file goes in the staging directory: its partition directory, then task, attempt and sequence. */
+    private interface StagingPaths {
+        Path apply(String directory, int sequence);
+    }
+
+    private static Iterator<WrittenFile> inTask(Configuration conf, TaskSettings settings, int partition, String extension,
+                                                LongAccumulator filesWritten, PartitionWrite write) {
+        Path root = new Path(settings.staging());
         TaskContext task = TaskContext.get();
         long attempt = task == null ? 0 : task.taskAttemptId();
-        try (FileSystem fs = ExportFileSystems.open(dir, conf)) {
+        try (FileSystem fs = ExportFileSystems.open(root, conf)) {
             long[] closed = {0};
-            List<WrittenFile> files = write.write(fs, sequence -> {
+            List<WrittenFile> files = write.write(fs, (directory, sequence) -> {
+                Path dir = directory.isEmpty() ? root : new Path(root, directory);
                 if (sequence == WrittenFile.TAIL_SEQUENCE) {
                     return new Path(dir, String.format("%05d-%d-tail%s", partition, attempt, extension));
                 }
-                if (sequence >= budget.maxFiles()) {
-                    throw budget.exceeded();
+                if (sequence >= settings.budget().maxFiles()) {
+                    throw settings.budget().exceeded();
                 }
                 if (sequence > 0) {
                     // The previous file is closed: counted now, so that progress moves while the task runs.
@@ -110,7 +200,7 @@ public final class PartitionWriters {
             // Classified here, where the cause is at hand: AWS SDK exceptions do not survive Spark's
             // task-failure serialization, the ExportFailure does. Scrubbed here too, and without its
             // cause: Spark logs a failed task's exception and shows it in its UI.
-            throw Failures.scrubbed(e, secrets);
+            throw Failures.scrubbed(e, settings.secrets());
         }
     }
 }

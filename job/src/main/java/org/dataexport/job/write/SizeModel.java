@@ -13,12 +13,20 @@ final class SizeModel {
     // Too few bytes to learn from: page headers would dominate.
     private static final long MIN_BYTES_TO_LEARN = 1024;
 
+    // Each observation's weight halves with every newer one: recent groups count most.
+    private static final double DECAY = 0.5;
+
     private final double[] openRatio;
     private final double[] dictionaryRatio;
+    // Per column, decayed sums of open bytes seen and the page bytes they became.
+    private final double[] openSeen;
+    private final double[] openWritten;
 
     SizeModel(int columns) {
         openRatio = new double[columns];
         dictionaryRatio = new double[columns];
+        openSeen = new double[columns];
+        openWritten = new double[columns];
         // Until measured, open bytes and dictionaries are taken as written uncompressed.
         Arrays.fill(openRatio, 1.0);
         Arrays.fill(dictionaryRatio, 1.0);
@@ -34,13 +42,17 @@ final class SizeModel {
 
     /**
      * Learns from one column chunk as written: its open bytes became {@code lastPagesBytes} of data
-     * pages, and its dictionary the rest of the chunk beyond its data pages. A dictionary that was seen
-     * and not written was dropped (parquet-java falls back to plain encoding when it does not pay):
-     * the column's next dictionaries are expected to go the same way.
+     * pages, and its dictionary the rest of the chunk beyond its data pages. The open-page ratio is
+     * weighted by the open bytes it was seen on: a page of a few hundred rows (one that opened just
+     * before the group closed) gets far less from run-length encoding than a full one, and must not
+     * decide alone. A dictionary that was seen and not written was dropped (parquet-java falls back to
+     * plain encoding when it does not pay): the column's next dictionaries are expected to go too.
      */
     void learn(int column, long openBytes, long lastPagesBytes, long dictionaryBytes, long largestDictionary, long dictionaryPageBytes) {
         if (openBytes >= MIN_BYTES_TO_LEARN && lastPagesBytes > 0) {
-            openRatio[column] = (double) lastPagesBytes / openBytes;
+            openSeen[column] = openSeen[column] * DECAY + openBytes;
+            openWritten[column] = openWritten[column] * DECAY + lastPagesBytes;
+            openRatio[column] = openWritten[column] / openSeen[column];
         }
         if (dictionaryPageBytes <= 0 && largestDictionary >= MIN_BYTES_TO_LEARN) {
             dictionaryRatio[column] = 0;

@@ -15,32 +15,48 @@ import java.util.List;
 
 /**
  * A task's first rows, copied while they are encoded into a row group that is measured and thrown
- * away: what teaches the {@link SizeModel} before the first real group is sized. Ends at about a row
- * group's buffered bytes (at most 8 MB), or 64 MB of copies.
+ * away: what teaches the {@link SizeModel} before the first real group is sized. A first measure at
+ * the row-group size in buffered bytes (at most 8 MB) tells how many rows a group will hold; when
+ * that is many more than were sampled, the rows are encoded once more into a group of about that
+ * many rows (at most 32 MB buffered), since what a column's bytes become depends on the group's size
+ * (dictionaries, index widths, pages). Copies are bounded at 64 MB.
  */
 final class SizeSample {
     private static final long MAX_SAMPLE_BYTES = 8L << 20;
+    private static final long MAX_RESAMPLE_BYTES = 32L << 20;
     private static final long MAX_SAMPLE_COPY_BYTES = 64L << 20;
 
     private final ParquetProperties properties;
     private final long rowGroupSize;
     private final long minRowsBetweenChecks;
-    private final RowGroupBuffer group;
+    private final Configuration conf;
+    private final CompressionCodecFactory.BytesInputCompressor compressor;
+    private RowGroupBuffer group;
     private final SizeModel model;
     private final long target;
+    // Once measured at the first target: the rows a group will hold, to sample again up to.
+    private long targetRows;
+    // The last measure's written bytes per row; the group is gone once measured.
+    private double bytesPerRow = Double.NaN;
     private final List<InternalRow> rows = new ArrayList<>();
     private long copiedBytes;
 
     SizeSample(Configuration conf, ParquetProperties properties, CompressionCodecFactory.BytesInputCompressor compressor,
                long rowGroupSize, long minRowsBetweenChecks) {
+        this.conf = conf;
+        this.compressor = compressor;
         this.properties = properties;
         this.rowGroupSize = rowGroupSize;
         this.minRowsBetweenChecks = minRowsBetweenChecks;
+        this.group = newGroup();
+        this.model = new SizeModel(group.schema().getColumns().size());
+        this.target = Math.min(rowGroupSize, MAX_SAMPLE_BYTES);
+    }
+
+    private RowGroupBuffer newGroup() {
         WriteSupport<InternalRow> support = new ParquetWriteSupport();
         MessageType schema = support.init(conf).getSchema();
-        this.model = new SizeModel(schema.getColumns().size());
-        this.group = new RowGroupBuffer(schema, support, properties, compressor);
-        this.target = Math.min(rowGroupSize, MAX_SAMPLE_BYTES);
+        return new RowGroupBuffer(schema, support, properties, compressor);
     }
 
     SizeModel model() {
@@ -48,7 +64,7 @@ final class SizeSample {
     }
 
     /** Takes a row; true when the sample is complete. */
-    boolean add(InternalRow row) {
+    boolean add(InternalRow row) throws IOException {
         group.write(row);
         InternalRow copy = row.copy();
         rows.add(copy);
@@ -59,10 +75,25 @@ final class SizeSample {
         }
         // Large rows are looked at every row: a hundred of them can be many times the sample's size.
         boolean largeRows = copiedBytes / rows.size() * minRowsBetweenChecks > target / 4;
-        if (largeRows || group.rows() % minRowsBetweenChecks == 0) {
-            // Looked at as the real groups will be, so that the model sees the dictionaries it will meet.
-            group.estimatedWrittenSize(model);
-            return group.bufferedSize() >= target;
+        if (!largeRows && group.rows() % minRowsBetweenChecks != 0 && group.rows() != targetRows) {
+            return false;
+        }
+        // Looked at as the real groups will be, so that the model sees the dictionaries it will meet.
+        group.estimatedWrittenSize(model);
+        if (targetRows > 0) {
+            return group.rows() >= targetRows || group.bufferedSize() >= MAX_RESAMPLE_BYTES;
+        }
+        if (group.bufferedSize() < target) {
+            return false;
+        }
+        long expectedRows = (long) (rowGroupSize / measure());
+        if (expectedRows < rows.size() * 1.2) {
+            return true;
+        }
+        targetRows = expectedRows;
+        group = newGroup();
+        for (InternalRow sampled : rows) {
+            group.write(sampled);
         }
         return false;
     }
@@ -72,16 +103,24 @@ final class SizeSample {
      * became, and returns the written bytes per row.
      */
     double measure() throws IOException {
+        if (group == null) {
+            return bytesPerRow;
+        }
         try (ColumnChunkSizes counter = new ColumnChunkSizes(new CountingOutputFile(), group.schema(), rowGroupSize, properties)) {
             counter.start();
             long sampled = group.rows();
-            return (double) group.flushTo(counter, model) / Math.max(1, sampled);
+            bytesPerRow = (double) group.flushTo(counter, model) / Math.max(1, sampled);
+            group = null;
+            return bytesPerRow;
         }
     }
 
     /** Frees the sample's group without measuring it. */
     void discard() {
-        group.release();
+        if (group != null) {
+            group.release();
+            group = null;
+        }
     }
 
     /** The sampled rows, to be written for real. */

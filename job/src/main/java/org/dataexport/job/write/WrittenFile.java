@@ -10,16 +10,33 @@ import java.util.Comparator;
  * One file a task wrote, with figures taken from the writer's own footer (Parquet) or byte count (Jsonl).
  *
  * @param partition          the input partition that produced it; with {@code sequence}, its place in data order
- * @param uncompressedBytes  Parquet: the sum of the row groups' uncompressed sizes; Jsonl: bytes written
+ * @param uncompressedBytes  Parquet: the sum of the row groups' uncompressed sizes; Jsonl: the JSON text's bytes
+ * @param directory          with partition_by, the file's Hive-style directory under the destination
+ *                           ({@code col=value/col2=value2}); empty otherwise
  */
 public record WrittenFile(String path, int partition, int sequence, long rows, int rowGroups,
-                          long uncompressedBytes, long fileBytes) implements Serializable {
+                          long uncompressedBytes, long fileBytes, String directory) implements Serializable {
+
+    public WrittenFile(String path, int partition, int sequence, long rows, int rowGroups, long uncompressedBytes, long fileBytes) {
+        this(path, partition, sequence, rows, rowGroups, uncompressedBytes, fileBytes, "");
+    }
 
     /** The sequence of a task's tail (single_file): after every file of its task. */
     public static final int TAIL_SEQUENCE = Integer.MAX_VALUE;
 
-    public static final Comparator<WrittenFile> DATA_ORDER =
-            Comparator.comparingInt(WrittenFile::partition).thenComparingInt(WrittenFile::sequence);
+    /** By directory, then in data order within each: the order of the listing and of the part numbers. */
+    public static final Comparator<WrittenFile> DATA_ORDER = Comparator.comparing(WrittenFile::directory)
+            .thenComparingInt(WrittenFile::partition).thenComparingInt(WrittenFile::sequence);
+
+    public WrittenFile inDirectory(String name) {
+        return new WrittenFile(path, partition, sequence, rows, rowGroups, uncompressedBytes, fileBytes, name);
+    }
+
+    /** The name it is published under: {@code part-00003.parquet}, or {@code dir/part-00003.parquet} with partition_by. */
+    public String publishedName(int partNumber, String extension) {
+        String name = String.format("part-%05d%s", partNumber, extension);
+        return directory.isEmpty() ? name : directory + "/" + name;
+    }
 
     /** A task's last, short row group, written apart for single_file's merge to re-encode with the others. */
     public boolean isTail() {

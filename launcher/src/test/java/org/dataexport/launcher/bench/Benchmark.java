@@ -91,6 +91,9 @@ public final class Benchmark {
         cases.put("target_file_size_bytes", export("target", "{\"row_group_size\": " + ROW_GROUP + ", \"target_file_size_bytes\": " + TARGET + "}"));
         cases.put("single_file", export("single", "{\"row_group_size\": " + ROW_GROUP + ", \"mode\": \"single_file\"}"));
         cases.put("Jsonl target_file_size_bytes", export("jsonl", "{\"format\": \"Jsonl\", \"target_file_size_bytes\": " + TARGET + "}"));
+        cases.put("multi_file compression zstd", export("zstd", "{\"row_group_size\": " + ROW_GROUP + ", \"compression\": \"zstd\"}"));
+        cases.put("multi_file partition_by shipmode", export("partitioned", "{\"row_group_size\": " + ROW_GROUP
+                + ", \"partition_by\": [\"shipmode\"]}"));
 
         System.out.printf("%-30s %9s %12s %6s %8s %14s %14s %10s%n", "case", "seconds", "rows/s", "files", "groups",
                 "worst RG dev", "worst file dev", "max RG/file");
@@ -118,9 +121,14 @@ public final class Benchmark {
         System.out.printf("  target_file_size_bytes / DuckDB FILE_SIZE_BYTES (%.2f s): %.2f%n", duckMulti, cases.get("target_file_size_bytes").seconds / duckMulti);
         System.out.printf("  max_row_groups_per_file / DuckDB ROW_GROUPS_PER_FILE (%.2f s): %.2f%n", duckGroups, cases.get("max_row_groups_per_file=2").seconds / duckGroups);
         System.out.printf("  single_file / DuckDB COPY to one file (%.2f s):          %.2f%n", duckSingle, cases.get("single_file").seconds / duckSingle);
+        System.out.printf("  compression zstd / snappy:                              %.2f%n",
+                cases.get("multi_file compression zstd").seconds / cases.get("multi_file").seconds);
+        System.out.printf("  partition_by shipmode / none:                           %.2f%n",
+                cases.get("multi_file partition_by shipmode").seconds / cases.get("multi_file").seconds);
+        ShapeBenchmark.run(spark, work);
     }
 
-    private record Case(double seconds, int files, long rowGroups, double worstRowGroupDeviation, double worstFileDeviation, int maxRowGroupsPerFile) {
+    record Case(double seconds, int files, long rowGroups, double worstRowGroupDeviation, double worstFileDeviation, int maxRowGroupsPerFile) {
     }
 
     private Case export(String name, String layoutJson) throws Exception {
@@ -136,18 +144,19 @@ public final class Benchmark {
             result = job.run(request);
             bestSeconds = Math.min(bestSeconds, (System.nanoTime() - start) / 1e9);
         }
-        return measure(out, result, layoutJson.contains("Jsonl"), layoutJson.contains("target_file_size_bytes"), bestSeconds);
+        return measure(out, result, layoutJson.contains("Jsonl"), ROW_GROUP, layoutJson.contains("target_file_size_bytes") ? TARGET : 0, bestSeconds);
     }
 
-    /** Worst deviations, read from the files: row groups but each file's last vs R, files but each task's last vs T. */
-    private Case measure(Path out, ExportResult result, boolean jsonl, boolean hasTarget, double seconds) throws SQLException, IOException {
+    /** Worst deviations, read from the files: row groups but each file's last vs R, files but each task's last vs T (0: none). */
+    static Case measure(Path out, ExportResult result, boolean jsonl, long rowGroup, long target, double seconds) throws SQLException, IOException {
         double worstGroup = 0;
         double worstFile = 0;
         int maxGroups = 0;
         long groups = 0;
-        Map<Integer, List<Long>> fileSizesByTask = new LinkedHashMap<>();
+        Map<String, List<Long>> fileSizesByTask = new LinkedHashMap<>();
         for (ExportResult.FileStats stats : result.fileStats()) {
-            fileSizesByTask.computeIfAbsent(stats.inputPartition(), k -> new ArrayList<>()).add(Files.size(out.resolve(stats.file())));
+            String directory = stats.file().contains("/") ? stats.file().substring(0, stats.file().lastIndexOf('/')) : "";
+            fileSizesByTask.computeIfAbsent(directory + "#" + stats.inputPartition(), k -> new ArrayList<>()).add(Files.size(out.resolve(stats.file())));
             if (jsonl) {
                 continue;
             }
@@ -155,13 +164,13 @@ public final class Benchmark {
             groups += groupSizes.size();
             maxGroups = Math.max(maxGroups, groupSizes.size());
             for (int i = 0; i < groupSizes.size() - 1; i++) {
-                worstGroup = Math.max(worstGroup, Math.abs(groupSizes.get(i) - ROW_GROUP) / (double) ROW_GROUP);
+                worstGroup = Math.max(worstGroup, Math.abs(groupSizes.get(i) - rowGroup) / (double) rowGroup);
             }
         }
-        if (hasTarget) {
+        if (target > 0) {
             for (List<Long> sizes : fileSizesByTask.values()) {
                 for (int i = 0; i < sizes.size() - 1; i++) {
-                    worstFile = Math.max(worstFile, Math.abs(sizes.get(i) - TARGET) / (double) TARGET);
+                    worstFile = Math.max(worstFile, Math.abs(sizes.get(i) - target) / (double) target);
                 }
             }
         }

@@ -1,0 +1,101 @@
+package org.dataexport.job.write;
+
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.dataexport.job.failure.CallerText;
+import org.dataexport.job.request.InvalidRequestException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+/**
+ * A task's rows, sorted by their partition values (the trailing string columns), taken one
+ * directory at a time: each run holds the rows of one Hive-style directory, named as Spark names
+ * them ({@code col=value}, escaped by Spark's own {@code escapePathName}; null and the empty string
+ * as {@code __HIVE_DEFAULT_PARTITION__}). Spark reuses its row objects: a row read ahead to find a
+ * run's end is held, not copied, and handed out before the next is read.
+ */
+final class DirectoryRuns {
+    private static final int MAX_SEGMENT_BYTES = 255;
+
+    private final Iterator<InternalRow> rows;
+    private final List<String> columns;
+    private final int firstKey;
+    private final UTF8String[] current;
+    private InternalRow pending;
+
+    DirectoryRuns(Iterator<InternalRow> rows, List<String> columns, int firstKey) {
+        this.rows = rows;
+        this.columns = columns;
+        this.firstKey = firstKey;
+        this.current = new UTF8String[columns.size()];
+    }
+
+    boolean hasNext() {
+        return pending != null || rows.hasNext();
+    }
+
+    /** Starts the next run and returns its directory. */
+    String next() {
+        if (pending == null) {
+            pending = rows.next();
+        }
+        StringBuilder directory = new StringBuilder();
+        for (int k = 0; k < columns.size(); k++) {
+            UTF8String value = key(pending, k);
+            current[k] = value == null ? null : value.clone();
+            String segment = ExternalCatalogUtils.getPartitionPathString(columns.get(k), value == null ? null : value.toString());
+            if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
+                throw new InvalidRequestException("partition_by", "a value of " + CallerText.quote(columns.get(k))
+                        + " makes a directory name longer than " + MAX_SEGMENT_BYTES + " bytes; partition by a column of shorter values");
+            }
+            directory.append(k == 0 ? "" : "/").append(segment);
+        }
+        return directory.toString();
+    }
+
+    /** The rows of the run {@link #next} started. */
+    Iterator<InternalRow> run() {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                if (pending == null && rows.hasNext()) {
+                    pending = rows.next();
+                }
+                return pending != null && sameKey(pending);
+            }
+
+            @Override
+            public InternalRow next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                InternalRow row = pending;
+                pending = null;
+                return row;
+            }
+        };
+    }
+
+    private boolean sameKey(InternalRow row) {
+        for (int k = 0; k < current.length; k++) {
+            if (!Objects.equals(key(row, k), current[k])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private UTF8String key(InternalRow row, int k) {
+        if (row.isNullAt(firstKey + k)) {
+            return null;
+        }
+        UTF8String value = row.getUTF8String(firstKey + k);
+        // Spark writes an empty partition value as the default partition, as it does null.
+        return value.numBytes() == 0 ? null : value;
+    }
+}
