@@ -10,6 +10,7 @@ import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.request.ExportRequest;
 import org.dataexport.launcher.jobs.ExportJobs;
+import org.dataexport.launcher.metrics.ServiceMetrics;
 import org.dataexport.launcher.request.Admission;
 import org.dataexport.launcher.request.JobRequests;
 import org.dataexport.launcher.request.RequestBody;
@@ -30,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * The REST layer: {@code POST /v2/data/export} (synchronous, or with {@code Prefer: respond-async} a
  * 202 and a job to poll), {@code GET} and {@code DELETE /v2/data/export/{export_id}},
  * {@code GET /v2/data/exports}, {@code GET /healthz} (the process answers) and {@code GET /readyz} (the
- * Spark session and the job store answer too). Every answer, errors included, is the API's
+ * Spark session and the job store answer too), {@code GET /metrics} (Prometheus). Every answer, errors included, is the API's
  * envelope; checks run cheapest first (token, content type, size and arrival of the body, the request,
  * the admission rules, then the job service's queue). A synchronous export is cancelled when its
  * caller disconnects, unless it carries an Idempotency-Key (a retry may come back for it).
@@ -45,9 +46,12 @@ public final class ExportServer implements AutoCloseable {
     private final ExportJobs jobs;
     private final Admission admission;
     private final RequestBody body;
+    private final ServiceMetrics metrics;
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, org.dataexport.job.DaemonThreads.named("client-watch"));
 
-    ExportServer(LauncherConfig config, ExportJobs jobs, Admission admission, java.util.function.BooleanSupplier sparkAnswers) {
+    ExportServer(LauncherConfig config, ExportJobs jobs, Admission admission, java.util.function.BooleanSupplier sparkAnswers,
+                 ServiceMetrics metrics) {
+        this.metrics = metrics;
         this.tokens = new BearerTokens(config.tokens());
         this.jobs = jobs;
         this.admission = admission;
@@ -73,7 +77,12 @@ public final class ExportServer implements AutoCloseable {
         });
         // A pooled thread never carries the previous request's export into this one's log lines.
         app.before(ctx -> org.slf4j.MDC.remove("export_id"));
-        app.after(ctx -> org.slf4j.MDC.remove("export_id"));
+        app.after(ctx -> {
+            org.slf4j.MDC.remove("export_id");
+            metrics.requestAnswered(ctx.method().name(), route(ctx), ctx.statusCode());
+        });
+        // Prometheus' text format; like /healthz, without a token (it names no caller, path or key).
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
         // Ready only when what an export needs answers: the Spark session (local mode) and the job store.
         app.get("/readyz", ctx -> {
@@ -124,6 +133,12 @@ public final class ExportServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The matched route's template, never the path itself (whose ids and typos would make a label without end). */
+    private static String route(Context ctx) {
+        String template = ctx.endpointHandlerPath();
+        return template == null || template.isEmpty() || template.equals("*") ? "unmatched" : template;
     }
 
     /** The caller's owner digest; 401 without a valid token. */
@@ -201,5 +216,6 @@ public final class ExportServer implements AutoCloseable {
     public void close() {
         app.stop();
         timers.shutdownNow();
+        metrics.close();
     }
 }

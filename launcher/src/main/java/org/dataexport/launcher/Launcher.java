@@ -7,6 +7,7 @@ import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.request.ExportLimits;
 import org.dataexport.job.storage.EndpointPolicy;
 import org.dataexport.launcher.jobs.ExportJobs;
+import org.dataexport.launcher.metrics.ServiceMetrics;
 import org.dataexport.launcher.jobs.JobSettings;
 import org.dataexport.launcher.jobs.JobStore;
 import org.dataexport.launcher.request.Admission;
@@ -97,10 +98,11 @@ public final class Launcher implements AutoCloseable {
                             endpoints, config.limits(), config.leaseSeconds());
             LauncherConfig.JobStoreSettings storeSettings = config.jobStore();
             JobStore store = JobStore.open(storeSettings.url(), storeSettings.user(), storeSettings.password());
+            ServiceMetrics metrics = new ServiceMetrics();
             jobs = new ExportJobs(store, exports, new JobSettings(config.launcherId(), config.maxRunningExports(),
-                    config.maxQueuedExports(), config.exportTimeoutSeconds(), config.retentionDays()));
+                    config.maxQueuedExports(), config.exportTimeoutSeconds(), config.retentionDays()), metrics);
             ExportServer server = new ExportServer(config, jobs, admission,
-                    spark == null ? () -> true : () -> !spark.sparkContext().isStopped());
+                    spark == null ? () -> true : () -> !spark.sparkContext().isStopped(), metrics);
             LOG.info("export API listening on http://{}:{} (launcher {}, job store {})", config.host(), server.port(),
                     config.launcherId(), storeSettings);
             return new Launcher(s3, jobs, server, config.shutdownGraceSeconds());

@@ -15,6 +15,7 @@ final class ActiveJob {
     private final Exports.Run run;
     private final CompletableFuture<ObjectNode> outcome = new CompletableFuture<>();
     private boolean started;
+    private long startedNanos;
     private boolean cancelledWhileQueued;
     private volatile Progress lastProgress = Progress.NONE;
 
@@ -37,7 +38,13 @@ final class ActiveJob {
     /** A worker takes the job; false when it was cancelled while it waited. */
     synchronized boolean start() {
         started = !cancelledWhileQueued;
+        startedNanos = System.nanoTime();
         return started;
+    }
+
+    /** How long it has run: from a worker taking it (0 when it never started). */
+    synchronized java.time.Duration runningFor() {
+        return started ? java.time.Duration.ofNanos(System.nanoTime() - startedNanos) : java.time.Duration.ZERO;
     }
 
     synchronized boolean started() {

@@ -8,6 +8,7 @@ import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.progress.Progress;
 import org.dataexport.job.request.ExportRequest;
 import org.dataexport.launcher.Exports;
+import org.dataexport.launcher.metrics.ServiceMetrics;
 import org.dataexport.launcher.request.JobRequests;
 import org.dataexport.launcher.response.JobJson;
 import org.slf4j.Logger;
@@ -48,11 +49,17 @@ public final class ExportJobs implements AutoCloseable {
     private volatile boolean closing;
 
     public ExportJobs(JobStore store, Exports exports, JobSettings settings) {
+        this(store, exports, settings, new ServiceMetrics());
+    }
+
+    public ExportJobs(JobStore store, Exports exports, JobSettings settings, ServiceMetrics metrics) {
         this.store = store;
         this.exports = exports;
         this.settings = settings;
         this.workers = Executors.newFixedThreadPool(settings.maxRunning(), DaemonThreads.named("export-worker"));
-        this.runner = new JobRunner(store, exports, settings.timeoutSeconds(), timers, job -> active.remove(job.exportId()));
+        this.runner = new JobRunner(store, exports, settings.timeoutSeconds(), timers, job -> active.remove(job.exportId()), metrics);
+        metrics.watchJobs(() -> active.values().stream().filter(ActiveJob::started).count(),
+                () -> active.values().stream().filter(job -> !job.started()).count());
         int interrupted = store.interruptAll(settings.launcherId(), Instant.now(),
                 "the launcher running this export stopped before it ended; submit it again");
         if (interrupted > 0) {

@@ -7,6 +7,7 @@ import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.progress.Progress;
 import org.dataexport.launcher.Exports;
+import org.dataexport.launcher.metrics.ServiceMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +32,11 @@ final class JobRunner {
     private final long timeoutSeconds;
     private final ScheduledExecutorService timers;
     private final Consumer<ActiveJob> onEnded;
+    private final ServiceMetrics metrics;
 
-    JobRunner(JobStore store, Exports exports, long timeoutSeconds, ScheduledExecutorService timers, Consumer<ActiveJob> onEnded) {
+    JobRunner(JobStore store, Exports exports, long timeoutSeconds, ScheduledExecutorService timers, Consumer<ActiveJob> onEnded,
+              ServiceMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.exports = exports;
         this.timeoutSeconds = timeoutSeconds;
@@ -115,6 +119,9 @@ final class JobRunner {
             LOG.warn("export {} ended {} but the job store did not record it: {}", job.exportId(), state.apiName(), storeDown.getMessage());
         } finally {
             onEnded.accept(job);
+            metrics.exportEnded(state.apiName(), job.run().request().format().apiName(), job.runningFor(),
+                    envelope.at("/data/export_result/total_row_count").asLong(), progress.bytesWritten(),
+                    envelope.at("/data/export_result/files").size());
             job.outcome().complete(envelope);
         }
         LOG.info("export {} {}", job.exportId(), state.apiName());
