@@ -81,6 +81,9 @@ public final class ExportServer implements AutoCloseable {
             org.slf4j.MDC.remove("export_id");
             metrics.requestAnswered(ctx.method().name(), route(ctx), ctx.statusCode());
         });
+        // The API's description (OpenAPI 3.1), held to the server by the tests; without a token.
+        String openApi = openApiDocument();
+        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
         // Prometheus' text format; like /healthz, without a token (it names no caller, path or key).
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
@@ -133,6 +136,15 @@ public final class ExportServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    private static String openApiDocument() {
+        try (java.io.InputStream in = ExportServer.class.getResourceAsStream("/openapi.json")) {
+            return new String(java.util.Objects.requireNonNull(in, "openapi.json is packaged with the launcher").readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The matched route's template, never the path itself (whose ids and typos would make a label without end). */

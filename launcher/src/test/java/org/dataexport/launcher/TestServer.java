@@ -200,17 +200,17 @@ public final class TestServer {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(launcherUrl + "/v2/data/export"))
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(request::header);
-        return send(request.build());
+        return send(request.build(), body);
     }
 
     public Response get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build(), null);
     }
 
     /** A call of the job API with a token: GET or DELETE on this suite's launcher or another one. */
     public Response call(String method, String launcherUrl, String path, String token) {
         return send(HttpRequest.newBuilder(URI.create(launcherUrl + path)).method(method, HttpRequest.BodyPublishers.noBody())
-                .header("Authorization", "Bearer " + token).build());
+                .header("Authorization", "Bearer " + token).build(), null);
     }
 
     public Response call(String method, String path) {
@@ -249,9 +249,18 @@ public final class TestServer {
         return job -> java.util.Arrays.asList(states).contains(job.at("/data/state").asText());
     }
 
-    private Response send(HttpRequest request) {
+    /**
+     * Sends a request to a launcher, and holds the answer to the OpenAPI document: an answer it does
+     * not describe fails the test that got it (OpenApiContract).
+     */
+    private Response send(HttpRequest request, String body) {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            List<String> problems = OpenApiContract.check(request.method(), request.uri().getRawPath(), body, response.statusCode(),
+                    response.headers().firstValue("content-type"), response.body());
+            if (!problems.isEmpty()) {
+                throw new AssertionError("the answer differs from the OpenAPI document: " + problems + "; body: " + response.body());
+            }
             return new Response(response.statusCode(), response.body(), response.headers().map());
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
