@@ -127,7 +127,8 @@ public final class Main {
             ResponseJson.Metrics metrics = request.includeMetrics()
                     ? new ResponseJson.Metrics((System.nanoTime() - started) / 1e9, Math.max(memory.peakBytes(), executorsPeakRss(spark)))
                     : null;
-            ObjectNode envelope = ResponseJson.success(result, request.includeFileStats(), metrics);
+            // Per-file figures always: a launcher keeps them in the job's record and answers them on request.
+            ObjectNode envelope = ResponseJson.success(result, true, metrics);
             ((ObjectNode) envelope.get("data")).put("export_id", options.exportId());
             return envelope;
         } catch (Throwable e) {

@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * The REST layer: {@code POST /v2/data/export} (synchronous, or with {@code Prefer: respond-async} a
  * 202 and a job to poll), {@code GET} and {@code DELETE /v2/data/export/{export_id}},
  * {@code GET /v2/data/exports}, {@code GET /healthz} (the process answers) and {@code GET /readyz} (the
- * Spark session and the job store answer too), {@code GET /metrics} (Prometheus). Every answer, errors included, is the API's
+ * Spark session and the job store answer too), {@code GET /metrics} (Prometheus), {@code GET /openapi.json},
+ * and the exports page at {@code /} (static files). Every answer, errors included, is the API's
  * envelope; checks run cheapest first (token, content type, size and arrival of the body, the request,
  * the admission rules, then the job service's queue). A synchronous export is cancelled when its
  * caller disconnects, unless it carries an Idempotency-Key (a retry may come back for it).
@@ -60,6 +61,18 @@ public final class ExportServer implements AutoCloseable {
             javalin.showJavalinBanner = false;
             javalin.http.prefer405over404 = true;
             javalin.http.maxRequestSize = config.maxBodyBytes();
+            // The exports page: static files, no build step, no CDN; its script may load only from here.
+            javalin.staticFiles.add(staticFiles -> {
+                staticFiles.hostedPath = "/";
+                staticFiles.directory = "/web";
+                staticFiles.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                staticFiles.headers = java.util.Map.of(
+                        "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                                + "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                        "X-Content-Type-Options", "nosniff",
+                        "Referrer-Policy", "no-referrer",
+                        "Cache-Control", "no-cache");
+            });
             // Requests Jetty refuses before any handler (bad URIs, headers too large) get the envelope too.
             javalin.jetty.modifyServer(server -> server.setErrorHandler(new EnvelopeErrorHandler()));
             javalin.jetty.modifyHttpConfiguration(http -> {

@@ -52,7 +52,8 @@ final class LocalExports implements Exports {
             // The figures of the files as committed (a single_file export merges what its tasks wrote).
             Progress written = new Progress(tasks.tasksTotal(), tasks.tasksDone(), result.totalRowCount(),
                     result.fileStats().stream().mapToLong(ExportResult.FileStats::bytes).sum(), result.files().size());
-            return new Outcome(ResponseJson.success(result, run.request().includeFileStats(), metrics), written);
+            // Per-file figures always: the job's record keeps them (the page shows them); the caller gets them on request.
+            return new Outcome(ResponseJson.success(result, true, metrics), written);
         } finally {
             running.remove(run.exportId());
             context.setLocalProperty(POOL_PROPERTY, null);

@@ -7,6 +7,7 @@ import org.dataexport.job.failure.ErrorType;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.progress.Progress;
 import org.dataexport.job.request.ExportRequest;
+import org.dataexport.job.request.Format;
 import org.dataexport.launcher.Exports;
 import org.dataexport.launcher.metrics.ServiceMetrics;
 import org.dataexport.launcher.request.JobRequests;
@@ -91,7 +92,7 @@ public final class ExportJobs implements AutoCloseable {
         if (key.isPresent()) {
             Optional<JobStore.Keyed> holder = store.keyHolder(submission.owner(), key.get(), Instant.now().minus(KEY_LIFETIME));
             if (holder.isPresent()) {
-                return existing(holder.get(), requestDigest);
+                return existing(holder.get(), requestDigest, submission.request().includeFileStats());
             }
         }
         if (submission.async()) {
@@ -105,10 +106,11 @@ public final class ExportJobs implements AutoCloseable {
             ExportRequest request = submission.request();
             JobRecord job = JobRecord.queued(UUID.randomUUID().toString(), submission.owner(), settings.launcherId(), Instant.now(),
                     new JobRecord.Target(request.path(), Optional.ofNullable(request.storage()).map(storage -> storage.bucket()),
-                            request.format().apiName(), request.mode().apiName()));
+                            request.format().apiName(), request.mode().apiName(), request.format() == Format.PARQUET ? request.rowGroupSizeBytes() : 0,
+                            request.maxRowGroupsPerFile(), request.targetFileSizeBytes()));
             Optional<JobStore.Keyed> holder = store.insert(job, key, Optional.of(requestDigest));
             if (holder.isPresent()) {
-                return existing(holder.get(), requestDigest);
+                return existing(holder.get(), requestDigest, request.includeFileStats());
             }
             ActiveJob running = new ActiveJob(new Exports.Run(job.exportId(), request, submission.requestJson(),
                     submission.acceptedNanos(), new Cancellation()));
@@ -166,14 +168,15 @@ public final class ExportJobs implements AutoCloseable {
         }
     }
 
-    private Accepted existing(JobStore.Keyed holder, String requestDigest) {
+    private Accepted existing(JobStore.Keyed holder, String requestDigest, boolean includeFileStats) {
         if (!holder.requestDigest().equals(Optional.of(requestDigest))) {
             throw new ExportFailure(ErrorType.IDEMPOTENCY_KEY_REUSED, "Idempotency-Key was already used with a different request body "
                     + "(export " + holder.job().exportId() + "); use a new key for a new export");
         }
         JobRecord job = holder.job();
         ActiveJob running = active.get(job.exportId());
-        return new Accepted(job, running != null ? running.outcome() : outcomeOf(job), true);
+        return new Accepted(job, running != null ? running.outcome()
+                : outcomeOf(job).thenApply(envelope -> JobRunner.asAsked(envelope, includeFileStats)), true);
     }
 
     /** The outcome of a job this launcher does not run: ended already, or polled until it ends. */

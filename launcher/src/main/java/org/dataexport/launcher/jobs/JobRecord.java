@@ -18,13 +18,24 @@ public record JobRecord(String exportId, String owner, String launcherId, JobSta
                         Optional<Instant> startedAt, Optional<Instant> finishedAt, Target target, Progress progress,
                         Optional<String> outcome, Optional<String> message) {
 
-    /** Where the export writes: the request's path, its S3 bucket (none for local and HDFS), format, mode. */
-    public record Target(String outputPrefix, Optional<String> bucket, String format, String mode) {
+    /**
+     * Where the export writes and how: the request's path, its S3 bucket (none for local and HDFS),
+     * format, mode, and its layout (0 = not set, as in the request).
+     */
+    public record Target(String outputPrefix, Optional<String> bucket, String format, String mode,
+                         long rowGroupSizeBytes, long maxRowGroupsPerFile, long targetFileSizeBytes) {
         public Target {
             Objects.requireNonNull(outputPrefix, "outputPrefix");
             Objects.requireNonNull(bucket, "bucket");
             Objects.requireNonNull(format, "format");
             Objects.requireNonNull(mode, "mode");
+            if (rowGroupSizeBytes < 0 || maxRowGroupsPerFile < 0 || targetFileSizeBytes < 0) {
+                throw new IllegalArgumentException("negative layout");
+            }
+        }
+
+        public Target(String outputPrefix, Optional<String> bucket, String format, String mode) {
+            this(outputPrefix, bucket, format, mode, 0, 0, 0);
         }
     }
 

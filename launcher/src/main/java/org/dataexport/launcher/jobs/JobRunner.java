@@ -108,10 +108,24 @@ final class JobRunner {
         };
     }
 
+    /** The envelope a caller gets: the recorded one, without {@code file_stats} unless asked for. */
+    static ObjectNode asAsked(ObjectNode envelope, boolean includeFileStats) {
+        if (includeFileStats || !(envelope.at("/data/export_result") instanceof ObjectNode)) {
+            return envelope;
+        }
+        ObjectNode copy = envelope.deepCopy();
+        ((ObjectNode) copy.at("/data/export_result")).remove("file_stats");
+        return copy;
+    }
+
     void end(ActiveJob job, ExportFailure reason, Progress progress) {
         finish(job, stateOf(reason.errorType()), ResponseJson.failure(reason), progress, Optional.of(reason.getMessage()));
     }
 
+    /**
+     * Records the end (the record keeps the per-file figures) and completes the outcome with the
+     * envelope the caller asked for: without {@code file_stats} unless {@code include_file_stats}.
+     */
     private void finish(ActiveJob job, JobState state, ObjectNode envelope, Progress progress, Optional<String> message) {
         try {
             store.finish(job.exportId(), state, Instant.now(), progress, Optional.of(envelope.toString()), message);
@@ -122,7 +136,7 @@ final class JobRunner {
             metrics.exportEnded(state.apiName(), job.run().request().format().apiName(), job.runningFor(),
                     envelope.at("/data/export_result/total_row_count").asLong(), progress.bytesWritten(),
                     envelope.at("/data/export_result/files").size());
-            job.outcome().complete(envelope);
+            job.outcome().complete(asAsked(envelope, job.run().request().includeFileStats()));
         }
         LOG.info("export {} {}", job.exportId(), state.apiName());
     }

@@ -25,7 +25,7 @@ import java.util.Properties;
  */
 public final class JobStore implements AutoCloseable {
     private static final String COLUMNS = "export_id, owner, launcher_id, state, submitted_at, started_at, finished_at, "
-            + "output_prefix, bucket, format, mode, tasks_total, tasks_done, rows_written, bytes_written, files_written, outcome, message";
+            + "output_prefix, bucket, format, mode, row_group_size, max_row_groups_per_file, target_file_size_bytes, tasks_total, tasks_done, rows_written, bytes_written, files_written, outcome, message";
 
     private final String url;
     private final Properties credentials;
@@ -101,7 +101,8 @@ public final class JobStore implements AutoCloseable {
     public Optional<Keyed> insert(JobRecord job, Optional<String> idempotencyKey, Optional<String> requestDigest) {
         return call(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO export_jobs (export_id, owner, launcher_id, state, "
-                    + "submitted_at, output_prefix, bucket, format, mode, idempotency_key, request_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "submitted_at, output_prefix, bucket, format, mode, idempotency_key, request_digest, row_group_size, "
+                    + "max_row_groups_per_file, target_file_size_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, job.exportId());
                 insert.setString(2, job.owner());
                 insert.setString(3, job.launcherId());
@@ -113,6 +114,9 @@ public final class JobStore implements AutoCloseable {
                 insert.setString(9, job.target().mode());
                 setOptional(insert, 10, idempotencyKey);
                 setOptional(insert, 11, requestDigest);
+                insert.setLong(12, job.target().rowGroupSizeBytes());
+                insert.setLong(13, job.target().maxRowGroupsPerFile());
+                insert.setLong(14, job.target().targetFileSizeBytes());
                 insert.executeUpdate();
                 return Optional.<Keyed>empty();
             } catch (SQLException e) {

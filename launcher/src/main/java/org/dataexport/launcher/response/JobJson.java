@@ -80,6 +80,9 @@ public final class JobJson {
         job.target().bucket().ifPresent(bucket -> data.put("bucket", bucket));
         data.put("format", job.target().format());
         data.put("mode", job.target().mode());
+        data.put("row_group_size", job.target().rowGroupSizeBytes());
+        data.put("max_row_groups_per_file", job.target().maxRowGroupsPerFile());
+        data.put("target_file_size_bytes", job.target().targetFileSizeBytes());
         data.set("progress", ProgressReport.json(job.progress()));
         job.message().ifPresent(message -> data.put("message", message));
         JsonNode result = outcome.get("data");
