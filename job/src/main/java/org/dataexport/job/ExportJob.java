@@ -8,11 +8,9 @@ import org.apache.spark.SparkStageInfo;
 import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.DatasetCatalog;
@@ -183,19 +181,11 @@ public final class ExportJob {
         PartitionWriters.TaskSettings settings = new PartitionWriters.TaskSettings(staging.toString(), layout, request.options().parquet(),
                 request.options().compression(), request.mode() == Mode.SINGLE_FILE, selected.partitionColumns(), selected.written(),
                 new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets());
-        boolean partitioned = !selected.partitionColumns().isEmpty();
         try {
             if (request.format() == Format.PARQUET) {
                 files = rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
-            } else if (partitioned) {
-                // Each row's JSON text (of the written columns), then its partition values.
-                List<Column> columns = new ArrayList<>();
-                columns.add(functions.to_json(functions.struct(java.util.Arrays.stream(selected.written().fieldNames())
-                        .map(name -> data.col("`" + name.replace("`", "``") + "`")).toArray(Column[]::new))));
-                for (int i = selected.written().size(); i < data.schema().size(); i++) {
-                    columns.add(data.col(data.schema().fields()[i].name()));
-                }
-                files = rows(data.select(columns.toArray(Column[]::new)))
+            } else if (!selected.partitionColumns().isEmpty()) {
+                files = rows(selected.jsonWithPartitionValues())
                         .mapPartitionsWithIndex(PartitionWriters.partitionedJsonLines(shared, settings, filesWritten), false).collect();
             } else {
                 files = data.toJSON().javaRDD().mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, settings, filesWritten), false).collect();

@@ -213,7 +213,7 @@ public final class StagedOutput {
      * HDFS) and noted for an abort to remove; an object store needs none and gets no marker objects.
      */
     private void createParent(Path target) throws IOException {
-        if (target.getParent().equals(destination) || isObjectStore(fs)) {
+        if (target.getParent().equals(destination) || org.dataexport.job.request.Destination.isObjectStore(fs.getScheme())) {
             return;
         }
         synchronized (createdDirectories) {
@@ -226,11 +226,6 @@ public final class StagedOutput {
                 fs.mkdirs(dir);
             }
         }
-    }
-
-    private static boolean isObjectStore(FileSystem fs) {
-        String scheme = fs.getScheme();
-        return scheme.startsWith("s3") || scheme.equals("gs") || scheme.startsWith("abfs") || scheme.startsWith("wasb");
     }
 
     /**

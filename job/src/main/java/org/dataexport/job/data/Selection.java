@@ -49,6 +49,18 @@ public final class Selection {
         public Selected {
             partitionColumns = List.copyOf(partitionColumns);
         }
+
+        /** partition_by with JSON lines: each row's JSON text (of the written columns), then its partition values. */
+        public Dataset<Row> jsonWithPartitionValues() {
+            String[] names = data.schema().fieldNames();
+            List<Column> columns = new ArrayList<>();
+            columns.add(functions.to_json(functions.struct(java.util.Arrays.stream(names, 0, written.size())
+                    .map(name -> data.col(quoted(name))).toArray(Column[]::new))));
+            for (int i = written.size(); i < names.length; i++) {
+                columns.add(data.col(names[i]));
+            }
+            return data.select(columns.toArray(Column[]::new));
+        }
     }
 
     public static Selected apply(SparkSession spark, Dataset<Row> data, ExportRequest request) {

@@ -39,6 +39,11 @@ public record Destination(String scheme, String authority, List<String> segments
     private static final Pattern AUTHORITY = Pattern.compile("([A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::([0-9]{1,5}))?");
     private static final String PUNCTUATION = "-_.~+=,@ ";
 
+    /** Whether a file system scheme names an object store (no real directories; credentials from storage_config). */
+    public static boolean isObjectStore(String scheme) {
+        return OBJECT_STORE_SCHEMES.contains(scheme.toLowerCase(Locale.ROOT));
+    }
+
     public Destination {
         segments = List.copyOf(segments);
         authority = authority.toLowerCase(Locale.ROOT);

@@ -72,8 +72,6 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
             if (pendingBytes >= FLUSH_EVERY || pendingBytes * ratio >= room / 4) {
                 flushCodec();
             }
-        } else {
-            counted.count += lineBytes;
         }
     }
 
@@ -117,18 +115,19 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
     private void openFile() throws IOException {
         path = pathForSequence.apply(written.size());
         stream = fs.create(path, false);
-        // Uncompressed, lines are counted as they are written; compressed, what reaches the file.
-        counted = new CountingStream(new BufferedOutputStream(stream, 1 << 20), compressed());
-        out = new BufferedOutputStream(switch (compression.codec()) {
-            case GZIP -> new GZIPOutputStream(counted, 64 << 10, true) {
+        // What reaches the file is counted as it is written: the lines themselves, or the codec's output.
+        counted = new CountingStream(new BufferedOutputStream(stream, 1 << 20));
+        out = switch (compression.codec()) {
+            case GZIP -> new BufferedOutputStream(new GZIPOutputStream(counted, 64 << 10, true) {
                 {
                     def.setLevel(compression.explicitLevel().orElse(java.util.zip.Deflater.DEFAULT_COMPRESSION));
                 }
-            };
-            case ZSTD -> new com.github.luben.zstd.ZstdOutputStream(counted, compression.explicitLevel().orElse(3));
+            }, 64 << 10);
+            case ZSTD -> new BufferedOutputStream(new com.github.luben.zstd.ZstdOutputStream(counted,
+                    compression.explicitLevel().orElse(3)), 64 << 10);
             case NONE -> counted;
             default -> throw new IllegalArgumentException(compression.codec() + " does not apply to JSON lines");
-        }, 64 << 10);
+        };
         rowsInFile = 0;
         lineBytesInFile = 0;
         pendingBytes = 0;
@@ -152,28 +151,22 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
 
     /** Counts what reaches the file; a flush stops here (the file's own buffer is flushed at close). */
     private static final class CountingStream extends FilterOutputStream {
-        private final boolean counting;
         private long count;
 
-        CountingStream(OutputStream out, boolean counting) {
+        CountingStream(OutputStream out) {
             super(out);
-            this.counting = counting;
         }
 
         @Override
         public void write(int b) throws IOException {
             out.write(b);
-            if (counting) {
-                count++;
-            }
+            count++;
         }
 
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
             out.write(bytes, offset, length);
-            if (counting) {
-                count += length;
-            }
+            count += length;
         }
 
         @Override

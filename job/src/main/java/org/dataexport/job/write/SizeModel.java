@@ -16,28 +16,25 @@ final class SizeModel {
     // Each observation's weight halves with every newer one: recent groups count most.
     private static final double DECAY = 0.5;
 
-    private final double[] openRatio;
     private final double[] dictionaryRatio;
-    // Per column, decayed sums of open bytes seen and the page bytes they became.
+    // Per column, decayed sums of open bytes seen and the page bytes they became: their quotient is the open-page ratio.
     private final double[] openSeen;
     private final double[] openWritten;
 
     SizeModel(int columns) {
-        openRatio = new double[columns];
         dictionaryRatio = new double[columns];
         openSeen = new double[columns];
         openWritten = new double[columns];
-        // Until measured, open bytes and dictionaries are taken as written uncompressed.
-        Arrays.fill(openRatio, 1.0);
+        // Until measured, dictionaries are taken as written uncompressed (open bytes too: see openRatio).
         Arrays.fill(dictionaryRatio, 1.0);
     }
 
-    int columns() {
-        return openRatio.length;
+    double estimate(int column, long finishedBytes, long openBytes, long dictionaryBytes) {
+        return finishedBytes + openBytes * openRatio(column) + dictionaryBytes * dictionaryRatio[column];
     }
 
-    double estimate(int column, long finishedBytes, long openBytes, long dictionaryBytes) {
-        return finishedBytes + openBytes * openRatio[column] + dictionaryBytes * dictionaryRatio[column];
+    private double openRatio(int column) {
+        return openSeen[column] > 0 ? openWritten[column] / openSeen[column] : 1.0;
     }
 
     /**
@@ -52,7 +49,6 @@ final class SizeModel {
         if (openBytes >= MIN_BYTES_TO_LEARN && lastPagesBytes > 0) {
             openSeen[column] = openSeen[column] * DECAY + openBytes;
             openWritten[column] = openWritten[column] * DECAY + lastPagesBytes;
-            openRatio[column] = openWritten[column] / openSeen[column];
         }
         if (dictionaryPageBytes <= 0 && largestDictionary >= MIN_BYTES_TO_LEARN) {
             dictionaryRatio[column] = 0;
