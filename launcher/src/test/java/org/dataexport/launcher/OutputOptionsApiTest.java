@@ -8,10 +8,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +37,7 @@ class OutputOptionsApiTest {
     void parquetCodecIsInEveryColumnChunk(String codec, String footerName) throws Exception {
         Path destination = export(request -> request.put("compression", codec));
 
-        assertEquals(List.of(footerName), strings("SELECT DISTINCT compression FROM parquet_metadata('" + destination.resolve("*.parquet") + "')"));
+        assertEquals(List.of(footerName), DuckDb.rows("SELECT DISTINCT compression FROM parquet_metadata('" + destination.resolve("*.parquet") + "')"));
     }
 
     @Test
@@ -58,7 +54,7 @@ class OutputOptionsApiTest {
             request.with("parquet_options").put("dictionary", false);
             return request;
         });
-        assertEquals(List.of("0"), strings("SELECT count(*) FROM parquet_metadata('" + noDictionary.resolve("*.parquet")
+        assertEquals(List.of("0"), DuckDb.rows("SELECT count(*) FROM parquet_metadata('" + noDictionary.resolve("*.parquet")
                 + "') WHERE dictionary_page_offset IS NOT NULL"));
 
         Path tuned = export(request -> {
@@ -71,14 +67,14 @@ class OutputOptionsApiTest {
         });
         String metadata = "parquet_metadata('" + tuned.resolve("*.parquet") + "')";
         // The listed column has none; low-cardinality columns keep theirs (parquet-java drops the ones that do not pay).
-        assertTrue(strings("SELECT DISTINCT path_in_schema FROM " + metadata + " WHERE dictionary_page_offset IS NULL").contains("shipmode"));
-        assertEquals(List.of("linestatus", "returnflag", "shipinstruct"), strings("SELECT DISTINCT path_in_schema FROM " + metadata
+        assertTrue(DuckDb.rows("SELECT DISTINCT path_in_schema FROM " + metadata + " WHERE dictionary_page_offset IS NULL").contains("shipmode"));
+        assertEquals(List.of("linestatus", "returnflag", "shipinstruct"), DuckDb.rows("SELECT DISTINCT path_in_schema FROM " + metadata
                 + " WHERE dictionary_page_offset IS NOT NULL AND path_in_schema IN ('linestatus', 'returnflag', 'shipinstruct', 'shipmode') ORDER BY 1"));
-        assertEquals(List.of("orderkey"), strings("SELECT DISTINCT path_in_schema FROM " + metadata + " WHERE bloom_filter_offset IS NOT NULL"));
-        assertEquals(List.of("owner=team <x>", "purpose=audit"), strings("SELECT DISTINCT decode(key) || '=' || decode(value) FROM parquet_kv_metadata('"
+        assertEquals(List.of("orderkey"), DuckDb.rows("SELECT DISTINCT path_in_schema FROM " + metadata + " WHERE bloom_filter_offset IS NOT NULL"));
+        assertEquals(List.of("owner=team <x>", "purpose=audit"), DuckDb.rows("SELECT DISTINCT decode(key) || '=' || decode(value) FROM parquet_kv_metadata('"
                 + tuned.resolve("*.parquet") + "') WHERE decode(key) IN ('owner', 'purpose') ORDER BY 1"));
         // Pages of 16 KB: many more of them than row groups.
-        assertTrue(Long.parseLong(strings("SELECT count(*) FROM " + metadata).get(0)) > 0);
+        assertTrue(Long.parseLong(DuckDb.rows("SELECT count(*) FROM " + metadata).get(0)) > 0);
     }
 
     @Test
@@ -91,9 +87,9 @@ class OutputOptionsApiTest {
         });
 
         assertEquals(List.of("shipmode", "orderkey", "quantity"),
-                strings("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('" + selected.resolve("*.parquet") + "'))"));
-        String expected = strings("SELECT count(*) FROM read_parquet('" + everything.resolve("*.parquet") + "') WHERE " + predicate).get(0);
-        assertEquals(expected, strings("SELECT count(*) FROM read_parquet('" + selected.resolve("*.parquet") + "')").get(0));
+                DuckDb.rows("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('" + selected.resolve("*.parquet") + "'))"));
+        String expected = DuckDb.rows("SELECT count(*) FROM read_parquet('" + everything.resolve("*.parquet") + "') WHERE " + predicate).get(0);
+        assertEquals(expected, DuckDb.rows("SELECT count(*) FROM read_parquet('" + selected.resolve("*.parquet") + "')").get(0));
         assertTrue(Long.parseLong(expected) > 1000, expected);
     }
 
@@ -124,7 +120,7 @@ class OutputOptionsApiTest {
         }
         assertTrue(checked >= 2, "files rolled over: " + byTask);
         assertEquals(response.at("/data/export_result/total_row_count").asText(),
-                strings("SELECT count(*) FROM read_json_auto('" + destination.resolve("*" + extension) + "')").get(0));
+                DuckDb.rows("SELECT count(*) FROM read_json_auto('" + destination.resolve("*" + extension) + "')").get(0));
     }
 
     static Stream<Arguments> badRequests() {
@@ -174,17 +170,6 @@ class OutputOptionsApiTest {
     }
 
     private static long bytes(Path destination) throws Exception {
-        return Long.parseLong(strings("SELECT sum(total_compressed_size) FROM parquet_metadata('" + destination.resolve("*.parquet") + "')").get(0));
-    }
-
-    private static List<String> strings(String query) throws Exception {
-        List<String> values = new ArrayList<>();
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
-             ResultSet rows = statement.executeQuery(query)) {
-            while (rows.next()) {
-                values.add(rows.getString(1));
-            }
-        }
-        return values;
+        return Long.parseLong(DuckDb.rows("SELECT sum(total_compressed_size) FROM parquet_metadata('" + destination.resolve("*.parquet") + "')").get(0));
     }
 }

@@ -6,10 +6,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,17 +41,17 @@ class PartitionByApiTest {
         assertEquals(leafDirectories(reference), leafDirectories(destination));
         assertTrue(leafDirectories(destination).contains("category=__HIVE_DEFAULT_PARTITION__/flag=true"), leafDirectories(destination).toString());
         String perPartition = "SELECT category, flag, count(*), sum(hash) FROM read_parquet('%s', hive_partitioning = true) GROUP BY ALL ORDER BY ALL";
-        assertEquals(strings(String.format(perPartition, reference.resolve("**/*.parquet"))),
-                strings(String.format(perPartition, destination.resolve("**/*.parquet"))));
+        assertEquals(DuckDb.rows(String.format(perPartition, reference.resolve("**/*.parquet"))),
+                DuckDb.rows(String.format(perPartition, destination.resolve("**/*.parquet"))));
         String oneFile = destination.resolve(response.at("/data/export_result/files/0").asText()).toString();
-        List<String> columns = strings("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('" + oneFile + "', hive_partitioning = false))");
+        List<String> columns = DuckDb.rows("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('" + oneFile + "', hive_partitioning = false))");
         assertEquals(List.of("id", "half", "hash", "score", "nested"), columns, "the partition columns are left out of the files");
 
         long files = 0;
         long rows = 0;
         for (JsonNode partition : response.at("/data/export_result/partitions")) {
             String directory = partition.get("directory").asText();
-            assertEquals(partition.get("row_count").asLong(), Long.parseLong(strings("SELECT count(*) FROM read_parquet('"
+            assertEquals(partition.get("row_count").asLong(), Long.parseLong(DuckDb.rows("SELECT count(*) FROM read_parquet('"
                     + destination.resolve(directory).resolve("*.parquet") + "')").get(0)), directory);
             try (Stream<Path> listed = Files.list(destination.resolve(directory))) {
                 assertEquals(partition.get("file_count").asLong(), listed.count(), directory);
@@ -75,9 +71,9 @@ class PartitionByApiTest {
             return request.put("write_partition_columns", true);
         });
         String oneFile = destination.resolve(response.at("/data/export_result/files/0").asText()).toString();
-        assertTrue(strings("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('" + oneFile + "', hive_partitioning = false))")
+        assertTrue(DuckDb.rows("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('" + oneFile + "', hive_partitioning = false))")
                 .contains("flag"));
-        assertEquals(List.of("0"), strings("SELECT count(*) FROM read_parquet('" + destination.resolve("flag=true/*.parquet")
+        assertEquals(List.of("0"), DuckDb.rows("SELECT count(*) FROM read_parquet('" + destination.resolve("flag=true/*.parquet")
                 + "', hive_partitioning = false) WHERE NOT flag"));
     }
 
@@ -129,8 +125,8 @@ class PartitionByApiTest {
         assertTrue(response.at("/data/export_result/files/0").asText().endsWith(".jsonl.gz"), response.toString());
         Path reference = server.workDir.resolve("reference-partitioned-json-" + System.nanoTime());
         server.datasets().read(server.spark, "partitioned").write().partitionBy("category").parquet(reference.toString());
-        assertEquals(strings("SELECT category, count(*) FROM read_parquet('" + reference.resolve("**/*.parquet") + "', hive_partitioning = true) GROUP BY ALL ORDER BY ALL"),
-                strings("SELECT category, count(*) FROM read_json_auto('" + destination.resolve("**/*.jsonl.gz") + "', hive_partitioning = true) GROUP BY ALL ORDER BY ALL"));
+        assertEquals(DuckDb.rows("SELECT category, count(*) FROM read_parquet('" + reference.resolve("**/*.parquet") + "', hive_partitioning = true) GROUP BY ALL ORDER BY ALL"),
+                DuckDb.rows("SELECT category, count(*) FROM read_json_auto('" + destination.resolve("**/*.jsonl.gz") + "', hive_partitioning = true) GROUP BY ALL ORDER BY ALL"));
     }
 
     @Test
@@ -178,21 +174,5 @@ class PartitionByApiTest {
                     .forEach(path -> directories.add(root.relativize(path.getParent()).toString()));
         }
         return directories;
-    }
-
-    private static List<String> strings(String query) throws Exception {
-        List<String> values = new ArrayList<>();
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
-             ResultSet rows = statement.executeQuery(query)) {
-            int columns = rows.getMetaData().getColumnCount();
-            while (rows.next()) {
-                StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    row.append(i == 1 ? "" : "|").append(rows.getString(i));
-                }
-                values.add(row.toString());
-            }
-        }
-        return values;
     }
 }

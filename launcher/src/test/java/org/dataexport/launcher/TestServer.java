@@ -149,16 +149,7 @@ public final class TestServer {
         // Rows of about 5.8 KB of random hex that no codec shrinks: a row group holds a few dozen of them.
         spark.range(0, 3000, 1, 2).selectExpr("id", "concat_ws('', transform(sequence(1, 160), x -> uuid())) AS payload")
                 .createOrReplaceTempView("largevalues");
-        // Structs, arrays, maps, 30% nulls, decimals, dates and timestamps.
-        spark.range(0, 300_000, 1, 2).selectExpr("id",
-                "IF(id % 10 < 3, NULL, named_struct('code', CAST(id % 977 AS INT), 'label', concat('label-', id % 131), "
-                        + "'tags', array(id % 7, id % 11, id % 13))) AS info",
-                "IF(id % 10 < 3, NULL, transform(sequence(0, CAST(id % 5 AS INT)), x -> concat('item-', x, '-', id % 1000))) AS items",
-                "IF(id % 10 < 3, NULL, map('a', CAST(id % 100 AS INT), 'b', CAST(xxhash64(id) % 1000 AS INT))) AS attributes",
-                "IF(id % 10 < 3, NULL, CAST(xxhash64(id, 1) % 100000000 AS DECIMAL(18, 4)) / 100) AS amount",
-                "IF(id % 10 < 3, NULL, date_add(DATE'2020-01-01', CAST(id % 2000 AS INT))) AS day",
-                "IF(id % 10 < 3, NULL, timestamp_micros(1600000000000000 + xxhash64(id, 2) % 100000000000)) AS at")
-                .createOrReplaceTempView("nested");
+        nestedRows(spark, 300_000, 2).createOrReplaceTempView("nested");
         // Values a directory name must escape (/ = : % # ' and non-ASCII), NULL and the empty string,
         // beside a two-valued column over rows that barely compress (for layout inside each directory).
         spark.range(0, 400_000, 1, 4).selectExpr("id", "id % 2 AS half", "xxhash64(id) AS hash", "rand(5) AS score",
@@ -169,6 +160,18 @@ public final class TestServer {
         spark.range(0, 80_000, 1, 2)
                 .selectExpr("id", "java_method('java.lang.Thread', 'sleep', CAST(IF(id % 5000 = 0, 500, 0) AS BIGINT)) AS pause")
                 .createOrReplaceTempView("slowrows");
+    }
+
+    /** Rows with structs, arrays, maps, 30% nulls, decimals, dates and timestamps (the layout tests', the benchmark's). */
+    public static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> nestedRows(SparkSession spark, long rows, int partitions) {
+        return spark.range(0, rows, 1, partitions).selectExpr("id",
+                "IF(id % 10 < 3, NULL, named_struct('code', CAST(id % 977 AS INT), 'label', concat('label-', id % 131), "
+                        + "'tags', array(id % 7, id % 11, id % 13))) AS info",
+                "IF(id % 10 < 3, NULL, transform(sequence(0, CAST(id % 5 AS INT)), x -> concat('item-', x, '-', id % 1000))) AS items",
+                "IF(id % 10 < 3, NULL, map('a', CAST(id % 100 AS INT), 'b', CAST(xxhash64(id) % 1000 AS INT))) AS attributes",
+                "IF(id % 10 < 3, NULL, CAST(xxhash64(id, 1) % 100000000 AS DECIMAL(18, 4)) / 100) AS amount",
+                "IF(id % 10 < 3, NULL, date_add(DATE'2020-01-01', CAST(id % 2000 AS INT))) AS day",
+                "IF(id % 10 < 3, NULL, timestamp_micros(1600000000000000 + xxhash64(id, 2) % 100000000000)) AS at");
     }
 
     public org.dataexport.job.data.DatasetCatalog datasets() {

@@ -22,16 +22,8 @@ final class ShapeBenchmark {
     }
 
     static void run(SparkSession spark, Path work) throws Exception {
-        Map<String, String> shapes = Map.of(
-                "nested", "SELECT id, IF(id % 10 < 3, NULL, named_struct('code', CAST(id % 977 AS INT), 'label', concat('label-', id % 131),"
-                        + " 'tags', array(id % 7, id % 11, id % 13))) AS info,"
-                        + " IF(id % 10 < 3, NULL, transform(sequence(0, CAST(id % 5 AS INT)), x -> concat('item-', x, '-', id % 1000))) AS items,"
-                        + " IF(id % 10 < 3, NULL, map('a', CAST(id % 100 AS INT), 'b', CAST(xxhash64(id) % 1000 AS INT))) AS attributes,"
-                        + " IF(id % 10 < 3, NULL, CAST(xxhash64(id, 1) % 100000000 AS DECIMAL(18, 4)) / 100) AS amount,"
-                        + " IF(id % 10 < 3, NULL, date_add(DATE'2020-01-01', CAST(id % 2000 AS INT))) AS day,"
-                        + " IF(id % 10 < 3, NULL, timestamp_micros(1600000000000000 + xxhash64(id, 2) % 100000000000)) AS at FROM range(0, 2000000, 1, 4)",
-                "large values", "SELECT id, concat_ws('', transform(sequence(1, 280 + CAST(abs(xxhash64(id)) % 8000 AS INT)), x -> uuid())) AS payload"
-                        + " FROM range(0, 1200, 1, 4)");
+        String largeValues = "SELECT id, concat_ws('', transform(sequence(1, 280 + CAST(abs(xxhash64(id)) % 8000 AS INT)), x -> uuid()))"
+                + " AS payload FROM range(0, 1200, 1, 4)";
         long[][] layouts = {{1_000_000, 4_000_000}, {8_000_000, 32_000_000}};
         System.out.printf("%nOther data shapes (worst deviation of every row group but a file's last, every file but a task's last):%n");
         System.out.printf("%-14s %-12s %12s %9s %6s %8s %14s %14s%n", "shape", "case", "R", "seconds", "files", "groups", "worst RG dev", "worst file dev");
@@ -39,7 +31,8 @@ final class ShapeBenchmark {
         for (String shape : new String[] {"nested", "large values"}) {
             Path source = work.resolve("shape-" + shape.replace(' ', '-'));
             if (!Files.exists(source.resolve("_SUCCESS"))) {
-                spark.sql(shapes.get(shape)).write().mode("overwrite").parquet(source.toString());
+                (shape.equals("nested") ? org.dataexport.launcher.TestServer.nestedRows(spark, 2_000_000, 4) : spark.sql(largeValues))
+                        .write().mode("overwrite").parquet(source.toString());
             }
             ExportJob job = new ExportJob(spark, new DatasetCatalog("shape", Map.of("shape", new DatasetDefinition("shape", "parquet",
                     Map.of("path", source.toUri().toString())))), org.dataexport.job.request.ExportLimits.DEFAULTS, java.util.Optional.empty(),
