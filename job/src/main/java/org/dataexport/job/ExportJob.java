@@ -13,6 +13,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.dataexport.job.data.ColumnarScan;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.data.Selection;
 import org.dataexport.job.commit.LeaseSettings;
@@ -27,6 +30,7 @@ import org.dataexport.job.request.Mode;
 import org.dataexport.job.storage.EndpointPolicy;
 import org.dataexport.job.storage.ExportFileSystems;
 import org.dataexport.job.storage.StorageSettings;
+import org.dataexport.job.write.BatchColumns;
 import org.dataexport.job.write.FileCap;
 import org.dataexport.job.write.FileLayout;
 import org.dataexport.job.write.ParquetWriteConf;
@@ -182,7 +186,12 @@ public final class ExportJob {
                 request.options().compression(), request.mode() == Mode.SINGLE_FILE, selected.partitionColumns(), selected.written(),
                 new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets());
         try {
-            if (request.format() == Format.PARQUET) {
+            Optional<RDD<ColumnarBatch>> batches = request.format() == Format.PARQUET && selected.partitionColumns().isEmpty()
+                    && BatchColumns.supports(selected.written(), writeConf) ? ColumnarScan.of(data, selected.written()) : Optional.empty();
+            if (batches.isPresent()) {
+                files = batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.parquetBatches(shared, settings, filesWritten), false)
+                        .collect();
+            } else if (request.format() == Format.PARQUET) {
                 files = rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
             } else if (!selected.partitionColumns().isEmpty()) {
                 files = rows(selected.jsonWithPartitionValues())

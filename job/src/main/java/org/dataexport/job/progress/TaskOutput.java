@@ -35,6 +35,15 @@ public final class TaskOutput {
         }
     }
 
+    /** {@code count} rows at once (a columnar batch's). */
+    public void rowsWritten(int count) {
+        long before = rows;
+        rows += count;
+        if (metrics != null && rows / ROWS_BETWEEN_UPDATES != before / ROWS_BETWEEN_UPDATES) {
+            update();
+        }
+    }
+
     /** The running task's final figures, once its files are closed. */
     public static void finished(long totalRows, long totalBytes) {
         TaskContext task = TaskContext.get();

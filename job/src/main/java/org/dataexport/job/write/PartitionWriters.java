@@ -19,6 +19,7 @@ import org.dataexport.job.storage.ExportFileSystems;
 
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -70,14 +71,46 @@ public final class PartitionWriters {
         };
     }
 
+    /**
+     * Parquet from the columnar batches of a plain scan ({@link org.dataexport.job.data.ColumnarScan}) whose
+     * columns all copy straight into the column writers ({@link BatchColumns#supports}); not with partition_by.
+     */
+    public static Function2<Integer, Iterator<ColumnarBatch>, Iterator<WrittenFile>> parquetBatches(
+            Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
+        return (partition, batches) -> {
+            Configuration hadoopConf = conf.value().value();
+            return inTask(hadoopConf, settings, partition, ".parquet", filesWritten, (fs, paths) -> {
+                BatchColumns columns = BatchColumns.of(settings.written(), hadoopConf);
+                return writeParquet(hadoopConf, fs, settings, partition, sequence -> paths.apply("", sequence), (writer, output) -> {
+                    while (batches.hasNext()) {
+                        ColumnarBatch batch = batches.next();
+                        writer.write(batch, columns);
+                        output.rowsWritten(batch.numRows());
+                    }
+                });
+            });
+        };
+    }
+
     private static List<WrittenFile> writeParquet(Configuration conf, FileSystem fs, TaskSettings settings, int partition,
                                                   Iterator<InternalRow> rows, IntFunction<Path> paths) throws IOException {
-        try (RollingParquetWriter writer = new RollingParquetWriter(conf, fs, settings.layout(), settings.tuning(), partition, paths)) {
-            TaskOutput output = TaskOutput.of(writer::bytesWritten);
+        return writeParquet(conf, fs, settings, partition, paths, (writer, output) -> {
             while (rows.hasNext()) {
                 writer.write(rows.next());
                 output.rowWritten();
             }
+        });
+    }
+
+    /** What a task feeds its writer: its rows or its batches. */
+    private interface Feed {
+        void into(RollingParquetWriter writer, TaskOutput output) throws IOException;
+    }
+
+    private static List<WrittenFile> writeParquet(Configuration conf, FileSystem fs, TaskSettings settings, int partition,
+                                                  IntFunction<Path> paths, Feed feed) throws IOException {
+        try (RollingParquetWriter writer = new RollingParquetWriter(conf, fs, settings.layout(), settings.tuning(), partition, paths)) {
+            feed.into(writer, TaskOutput.of(writer::bytesWritten));
             // single_file: the short last group goes apart, for the merge to re-encode with the other tasks'.
             return settings.tailApart() ? writer.finishWithTail(paths.apply(WrittenFile.TAIL_SEQUENCE)) : writer.finish();
         }

@@ -13,6 +13,7 @@ import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.dataexport.job.request.ParquetTuning;
 
 import java.io.IOException;
@@ -119,6 +120,35 @@ public final class RollingParquetWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * The rows of a columnar batch, copied column by column between size checks ({@link BatchColumns}),
+     * the task's first rows into the sample likewise.
+     */
+    public void write(ColumnarBatch batch, BatchColumns columns) throws IOException {
+        int rows = batch.numRows();
+        int next = 0;
+        while (next < rows) {
+            if (sample != null) {
+                int end = Math.min(rows, next + sample.rowsToNextCheck());
+                boolean complete = sample.add(batch, next, end, columns);
+                next = end;
+                if (complete) {
+                    endSample();
+                }
+                continue;
+            }
+            if (fileWriter == null) {
+                openFile();
+            }
+            int end = (int) Math.min(rows, next + Math.max(1, nextSizeCheck - group.rows()));
+            group.write(batch, next, end, columns);
+            next = end;
+            if (group.rows() >= nextSizeCheck) {
+                checkSize();
+            }
+        }
+    }
+
     /** Bytes written so far: the closed files and what the open one holds on its stream. */
     public long bytesWritten() {
         long closed = written.stream().mapToLong(WrittenFile::fileBytes).sum();
@@ -185,14 +215,12 @@ public final class RollingParquetWriter implements AutoCloseable {
     private void endSample() throws IOException {
         SizeSample ended = sample;
         sample = null;
-        if (ended.rows().isEmpty()) {
+        if (ended.isEmpty()) {
             ended.discard();
         } else {
             writtenBytesPerRow = ended.measure();
         }
-        for (InternalRow row : ended.rows()) {
-            write(row);
-        }
+        ended.replay(this);
     }
 
     private void checkSize() throws IOException {

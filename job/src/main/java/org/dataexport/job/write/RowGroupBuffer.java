@@ -12,6 +12,7 @@ import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 import java.io.IOException;
 import java.util.List;
@@ -62,6 +63,18 @@ final class RowGroupBuffer {
     void write(InternalRow row) {
         writeSupport.write(row);
         rows++;
+    }
+
+    /**
+     * Rows {@code from} to {@code to} of a batch, column by column. Each row then ends in the store, as
+     * a record does: pages are cut there, holding at most the range's rows beyond the page size.
+     */
+    void write(ColumnarBatch batch, int from, int to, BatchColumns columns) {
+        columns.write(batch, from, to, columnWriters);
+        for (int r = from; r < to; r++) {
+            columnStore.endRecord();
+        }
+        rows += to - from;
     }
 
     long rows() {

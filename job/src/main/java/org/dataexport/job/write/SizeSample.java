@@ -8,6 +8,7 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,7 +39,8 @@ final class SizeSample {
     private long targetRows;
     // The last measure's written bytes per row; the group is gone once measured.
     private double bytesPerRow = Double.NaN;
-    private final List<InternalRow> rows = new ArrayList<>();
+    private final List<Copied> copies = new ArrayList<>();
+    private long sampledRows;
     private long copiedBytes;
 
     SizeSample(Configuration conf, ParquetProperties properties, CompressionCodecFactory.BytesInputCompressor compressor,
@@ -67,16 +69,48 @@ final class SizeSample {
     boolean add(InternalRow row) throws IOException {
         group.write(row);
         InternalRow copy = row.copy();
-        rows.add(copy);
-        copiedBytes += copy instanceof UnsafeRow unsafe ? unsafe.getSizeInBytes() : 1024;
+        keep(new CopiedRow(copy), 1, copy instanceof UnsafeRow unsafe ? unsafe.getSizeInBytes() : 1024);
+        // Large rows are looked at every row: a hundred of them can be many times the sample's size.
+        if (!largeRows() && group.rows() % minRowsBetweenChecks != 0 && group.rows() != targetRows) {
+            return copiedBytes >= MAX_SAMPLE_COPY_BYTES;
+        }
+        return check();
+    }
+
+    /** Takes rows {@code from} to {@code to} of a batch (at most {@link #rowsToNextCheck} of them); true when the sample is complete. */
+    boolean add(ColumnarBatch batch, int from, int to, BatchColumns columns) throws IOException {
+        group.write(batch, from, to, columns);
+        ColumnarBatch copy = columns.copy(batch, from, to);
+        keep(new CopiedBatch(copy, columns), to - from, columns.bytes(copy));
+        return check();
+    }
+
+    /** How many rows may come before the sample looks at its size again. */
+    int rowsToNextCheck() {
+        if (largeRows()) {
+            return 1;
+        }
+        long rows = minRowsBetweenChecks - group.rows() % minRowsBetweenChecks;
+        if (targetRows > group.rows()) {
+            rows = Math.min(rows, targetRows - group.rows());
+        }
+        return (int) rows;
+    }
+
+    private void keep(Copied copy, int rows, long bytes) {
+        copies.add(copy);
+        sampledRows += rows;
+        copiedBytes += bytes;
+    }
+
+    private boolean largeRows() {
+        return sampledRows > 0 && copiedBytes / sampledRows * minRowsBetweenChecks > target / 4;
+    }
+
+    private boolean check() throws IOException {
         if (copiedBytes >= MAX_SAMPLE_COPY_BYTES) {
             // Columns that encode to almost nothing barely move the buffered size: bound the memory.
             return true;
-        }
-        // Large rows are looked at every row: a hundred of them can be many times the sample's size.
-        boolean largeRows = copiedBytes / rows.size() * minRowsBetweenChecks > target / 4;
-        if (!largeRows && group.rows() % minRowsBetweenChecks != 0 && group.rows() != targetRows) {
-            return false;
         }
         // Looked at as the real groups will be, so that the model sees the dictionaries it will meet.
         group.estimatedWrittenSize(model);
@@ -87,13 +121,13 @@ final class SizeSample {
             return false;
         }
         long expectedRows = (long) (rowGroupSize / measure());
-        if (expectedRows < rows.size() * 1.2) {
+        if (expectedRows < sampledRows * 1.2) {
             return true;
         }
         targetRows = expectedRows;
         group = newGroup();
-        for (InternalRow sampled : rows) {
-            group.write(sampled);
+        for (Copied copy : copies) {
+            copy.writeTo(group);
         }
         return false;
     }
@@ -123,8 +157,46 @@ final class SizeSample {
         }
     }
 
-    /** The sampled rows, to be written for real. */
-    List<InternalRow> rows() {
-        return rows;
+    /** Whether no row was sampled. */
+    boolean isEmpty() {
+        return sampledRows == 0;
+    }
+
+    /** Writes the sampled rows for real, in their order. */
+    void replay(RollingParquetWriter writer) throws IOException {
+        for (Copied copy : copies) {
+            copy.writeTo(writer);
+        }
+    }
+
+    /** Sampled rows, copied: one row, or a range of a batch. */
+    private interface Copied {
+        void writeTo(RowGroupBuffer group);
+
+        void writeTo(RollingParquetWriter writer) throws IOException;
+    }
+
+    private record CopiedRow(InternalRow row) implements Copied {
+        @Override
+        public void writeTo(RowGroupBuffer group) {
+            group.write(row);
+        }
+
+        @Override
+        public void writeTo(RollingParquetWriter writer) throws IOException {
+            writer.write(row);
+        }
+    }
+
+    private record CopiedBatch(ColumnarBatch batch, BatchColumns columns) implements Copied {
+        @Override
+        public void writeTo(RowGroupBuffer group) {
+            group.write(batch, 0, batch.numRows(), columns);
+        }
+
+        @Override
+        public void writeTo(RollingParquetWriter writer) throws IOException {
+            writer.write(batch, columns);
+        }
     }
 }

@@ -162,8 +162,17 @@ class RollingParquetWriterTest {
     }
 
     private List<WrittenFile> write(Dataset<Row> data, FileLayout layout, ParquetTuning tuning, boolean tailApart) throws Exception {
-        SerializableConfiguration shared = new SerializableConfiguration(writeConf(data, layout));
-        String out = dir.toUri().toString();
+        return writeRows(data, layout, writeConf(data, layout), tuning, tailApart, dir.toUri().toString());
+    }
+
+    /** The row path: each task's rows through a rolling writer into {@code out}; the files in data order. */
+    static List<WrittenFile> writeRows(Dataset<Row> data, FileLayout layout, Configuration conf, String out) throws Exception {
+        return writeRows(data, layout, conf, ParquetTuning.DEFAULT, false, out);
+    }
+
+    private static List<WrittenFile> writeRows(Dataset<Row> data, FileLayout layout, Configuration conf, ParquetTuning tuning, boolean tailApart,
+                                               String out) throws Exception {
+        SerializableConfiguration shared = new SerializableConfiguration(conf);
         Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> task = (partition, rows) -> {
             Configuration taskConf = shared.value();
             FileSystem fs = new Path(out).getFileSystem(taskConf);
@@ -182,7 +191,7 @@ class RollingParquetWriterTest {
         return files;
     }
 
-    private static List<Long> rowGroupSizes(String file) throws Exception {
+    static List<Long> rowGroupSizes(String file) throws Exception {
         List<Long> sizes = new ArrayList<>();
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
              ResultSet groups = statement.executeQuery("SELECT sum(total_compressed_size) FROM parquet_metadata('"
@@ -202,7 +211,7 @@ class RollingParquetWriterTest {
         }
     }
 
-    private static void assertWithin(long actual, long target, String what) {
+    static void assertWithin(long actual, long target, String what) {
         assertTrue(Math.abs(actual - target) <= target / 10, what + ": " + actual + " is not within 10% of " + target);
     }
 }

@@ -37,6 +37,7 @@ public final class Benchmark {
     private static final int RUNS = 3;
     private static final long ROW_GROUP = 2_000_000;
     private static final long TARGET = 6_000_000;
+    private static final long DEFAULT_ROW_GROUP = ExportRequest.DEFAULT_ROW_GROUP_SIZE;
 
     private final SparkSession spark;
     private final Path work;
@@ -68,10 +69,12 @@ public final class Benchmark {
                 TpchData.table(spark, "lineitem", scaleFactor, spark.sparkContext().defaultParallelism() * 2)
                         .write().mode("overwrite").parquet(source.toString());
             }
-            if (!sections.equals("launcher")) {
+            if (sections.equals("default")) {
+                new Benchmark(spark, work, source).runDefault();
+            } else if (!sections.equals("launcher")) {
                 new Benchmark(spark, work, source).run(scaleFactor);
             }
-            if (!sections.equals("layouts")) {
+            if (sections.equals("launcher") || sections.equals("all")) {
                 LauncherBenchmark.run(spark, work);
             }
         } finally {
@@ -128,6 +131,16 @@ public final class Benchmark {
         ShapeBenchmark.run(spark, work);
     }
 
+    /** The API's default export (multi_file, 40 MB row groups, snappy) against DuckDB writing one file per thread. */
+    private void runDefault() throws Exception {
+        export("warm-up", "{}");
+        Case ours = export("default", "{}");
+        double duck = best(() -> duck("COPY (SELECT * FROM read_parquet('" + source + "/*.parquet')) TO '" + fresh("duck-default")
+                + "' (FORMAT parquet, PER_THREAD_OUTPUT true, ROW_GROUP_SIZE 100000000, ROW_GROUP_SIZE_BYTES " + DEFAULT_ROW_GROUP + ")"));
+        System.out.printf("default multi_file %.2f s, %d files, %d row groups, worst RG dev %.1f%%; DuckDB %.2f s; ours / DuckDB %.2f%n",
+                ours.seconds, ours.files, ours.rowGroups, ours.worstRowGroupDeviation * 100, duck, ours.seconds / duck);
+    }
+
     record Case(double seconds, int files, long rowGroups, double worstRowGroupDeviation, double worstFileDeviation, int maxRowGroupsPerFile) {
     }
 
@@ -144,7 +157,7 @@ public final class Benchmark {
             result = job.run(request);
             bestSeconds = Math.min(bestSeconds, (System.nanoTime() - start) / 1e9);
         }
-        return measure(out, result, layoutJson.contains("Jsonl"), ROW_GROUP, layoutJson.contains("target_file_size_bytes") ? TARGET : 0, bestSeconds);
+        return measure(out, result, layoutJson.contains("Jsonl"), layoutJson.contains("row_group_size") ? ROW_GROUP : DEFAULT_ROW_GROUP, layoutJson.contains("target_file_size_bytes") ? TARGET : 0, bestSeconds);
     }
 
     /** Worst deviations, read from the files: row groups but each file's last vs R, files but each task's last vs T (0: none). */
