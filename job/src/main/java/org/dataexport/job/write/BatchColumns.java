@@ -258,7 +258,6 @@ public final class BatchColumns {
      * Strings without copies: a view of the vector's bytes, or, for a batch the source page encoded with
      * a dictionary, the source dictionary's entry itself (Spark would copy it out per value).
      */
-    static final java.util.concurrent.atomic.AtomicLong DBG = new java.util.concurrent.atomic.AtomicLong();
     private static final class StringCopy implements ValueCopy {
         private Object sparkDictionary;
         // The source page's dictionary for the batch at hand, when its entries can be written as they are.
@@ -276,18 +275,15 @@ public final class BatchColumns {
                             ? (org.apache.parquet.column.Dictionary) invoke(PARQUET_DICTIONARY, parquet) : null;
                 }
                 ids = entries == null ? null : writable.getDictionaryIds();
-                if (entries == null && DBG.incrementAndGet() % 500 == 1) System.err.println("DEBUG null entries " + dictionary + " " + invoke(NEEDS_TRANSFORM, dictionary) + " " + invoke(PARQUET_DICTIONARY, dictionary) + " same " + (dictionary == sparkDictionary));
             }
         }
 
         @Override
         public void copy(ColumnVector vector, int row, ColumnWriter writer, int defined) {
-            if (DBG.incrementAndGet() % 1000000 == 1) System.err.println("DEBUG copy " + ids + " " + vector.getClass());
             if (ids != null) {
                 writer.write(entries.decodeToBinary(ids.getDictId(row)), 0, defined);
                 return;
             }
-            if (vector instanceof WritableColumnVector w && w.hasDictionary() && DBG.incrementAndGet() % 100000 == 1) System.err.println("DEBUG slow " + w.hasDictionary() + " " + ids + " " + entries + " " + vector.getClass());
             UTF8String value = vector.getUTF8String(row);
             if (value.getBaseObject() instanceof byte[] bytes) {
                 writer.write(Binary.fromReusedByteArray(bytes, (int) (value.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET), value.numBytes()),

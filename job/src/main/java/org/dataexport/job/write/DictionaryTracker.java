@@ -7,6 +7,9 @@ import org.apache.parquet.column.values.factory.DefaultValuesWriterFactory;
 import org.apache.parquet.column.values.factory.ValuesWriterFactory;
 import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,6 +20,9 @@ import java.util.Map;
  * misjudged by as much as the dictionaries weigh (nested and low-cardinality columns).
  */
 final class DictionaryTracker implements ValuesWriterFactory {
+    // parquet-java keeps whether a column fell back to itself; where the field is not there, no column is taken to have.
+    private static final MethodHandle FELL_BACK = fellBackGetter();
+
     private final ValuesWriterFactory delegate = new DefaultValuesWriterFactory();
     private final Map<ColumnDescriptor, FallbackValuesWriter<?, ?>> dictionaryWriters = new HashMap<>();
 
@@ -39,6 +45,16 @@ final class DictionaryTracker implements ValuesWriterFactory {
         return new Dictionary(dictionaryWriters.get(descriptor));
     }
 
+    private static MethodHandle fellBackGetter() {
+        try {
+            java.lang.reflect.Field field = FallbackValuesWriter.class.getDeclaredField("fellBackAlready");
+            field.setAccessible(true);
+            return MethodHandles.lookup().unreflectGetter(field).asType(MethodType.methodType(boolean.class, Object.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return MethodHandles.dropArguments(MethodHandles.constant(boolean.class, false), 0, Object.class);
+        }
+    }
+
     /** A column's dictionary: its size now, and the largest it was seen at (it is dropped when it does not pay). */
     static final class Dictionary {
         private final FallbackValuesWriter<?, ?> writer;
@@ -57,6 +73,15 @@ final class DictionaryTracker implements ValuesWriterFactory {
 
         long largestSeen() {
             return largest;
+        }
+
+        /** Whether the column fell back to plain encoding in this group: its dictionary outgrew the page, or did not pay. */
+        boolean fellBack() {
+            try {
+                return writer != null && (boolean) FELL_BACK.invokeExact((Object) writer);
+            } catch (Throwable e) {
+                return false;
+            }
         }
     }
 }

@@ -275,10 +275,27 @@ public final class RollingParquetWriter implements AutoCloseable {
     }
 
     private void startRowGroup() throws IOException {
-        group = new RowGroupBuffer(schema, writeSupport, properties, compressor);
+        group = new RowGroupBuffer(schema, writeSupport, groupProperties(), compressor);
         // The first look comes at half the group's expected rows, at most 100 rows in.
         long expectedRows = (long) (rowGroupLimit() / Math.max(writtenBytesPerRow, 1.0));
         nextSizeCheck = Math.max(1, Math.min(expectedRows / 2, MIN_ROWS_BETWEEN_CHECKS));
+    }
+
+    /**
+     * The encoding of the next group: a column whose dictionary was dropped in the last group (or the
+     * sample), because it outgrew the dictionary page or did not pay, is written without one, instead
+     * of building a dictionary again only to throw it away (DuckDB decides per column too).
+     */
+    private ParquetProperties groupProperties() {
+        List<org.apache.parquet.column.ColumnDescriptor> columns = schema.getColumns();
+        ParquetProperties.Builder builder = null;
+        for (int i = 0; i < columns.size(); i++) {
+            if (model.droppedDictionary(i)) {
+                builder = builder == null ? ParquetProperties.copy(properties) : builder;
+                builder.withDictionaryEncoding(String.join(".", columns.get(i).getPath()), false);
+            }
+        }
+        return builder == null ? properties : builder.build();
     }
 
     private void flushRowGroup() throws IOException {

@@ -104,7 +104,9 @@ final class RowGroupBuffer {
         long[] finished = new long[columns];
         long[] open = new long[columns];
         long[] dictionary = new long[columns];
+        boolean[] fellBack = new boolean[columns];
         for (int i = 0; i < columns; i++) {
+            fellBack[i] = dictionaries[i].fellBack();
             finished[i] = pageWriters[i].getMemSize();
             open[i] = columnWriters[i].getBufferedSizeInMemory() - finished[i];
             dictionary[i] = dictionaries[i].bytes();
@@ -122,7 +124,8 @@ final class RowGroupBuffer {
             fileWriter.endBlock();
             List<Long> chunks = fileWriter.lastRowGroupChunks();
             for (int i = 0; i < columns && chunks.size() == columns; i++) {
-                model.learn(i, open[i], dataPages[i] - finished[i], dictionary[i], dictionaries[i].largestSeen(), chunks.get(i) - dataPages[i]);
+                model.learn(i, open[i], dataPages[i] - finished[i], dictionary[i], dictionaries[i].largestSeen(), chunks.get(i) - dataPages[i],
+                        fellBack[i]);
             }
         }
         long written = fileWriter.getPos() - start;

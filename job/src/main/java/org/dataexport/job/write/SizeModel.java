@@ -20,17 +20,27 @@ final class SizeModel {
     // Per column, decayed sums of open bytes seen and the page bytes they became: their quotient is the open-page ratio.
     private final double[] openSeen;
     private final double[] openWritten;
+    private final boolean[] fellBackToPlain;
 
     SizeModel(int columns) {
         dictionaryRatio = new double[columns];
         openSeen = new double[columns];
         openWritten = new double[columns];
+        fellBackToPlain = new boolean[columns];
         // Until measured, dictionaries are taken as written uncompressed (open bytes too: see openRatio).
         Arrays.fill(dictionaryRatio, 1.0);
     }
 
     double estimate(int column, long finishedBytes, long openBytes, long dictionaryBytes) {
         return finishedBytes + openBytes * openRatio(column) + dictionaryBytes * dictionaryRatio[column];
+    }
+
+    /**
+     * Whether the column's dictionary was dropped, or the column fell back to plain encoding part way
+     * through a group: a dictionary is not expected to pay in the next groups either.
+     */
+    boolean droppedDictionary(int column) {
+        return dictionaryRatio[column] == 0 || fellBackToPlain[column];
     }
 
     private double openRatio(int column) {
@@ -45,7 +55,9 @@ final class SizeModel {
      * decide alone. A dictionary that was seen and not written was dropped (parquet-java falls back to
      * plain encoding when it does not pay): the column's next dictionaries are expected to go too.
      */
-    void learn(int column, long openBytes, long lastPagesBytes, long dictionaryBytes, long largestDictionary, long dictionaryPageBytes) {
+    void learn(int column, long openBytes, long lastPagesBytes, long dictionaryBytes, long largestDictionary, long dictionaryPageBytes,
+               boolean fellBack) {
+        fellBackToPlain[column] |= fellBack;
         if (openBytes >= MIN_BYTES_TO_LEARN && lastPagesBytes > 0) {
             openSeen[column] = openSeen[column] * DECAY + openBytes;
             openWritten[column] = openWritten[column] * DECAY + lastPagesBytes;
