@@ -193,11 +193,9 @@ public final class ExportJob {
                         .collect();
             } else if (request.format() == Format.PARQUET) {
                 files = rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
-            } else if (!selected.partitionColumns().isEmpty()) {
-                files = rows(selected.jsonWithPartitionValues())
-                        .mapPartitionsWithIndex(PartitionWriters.partitionedJsonLines(shared, settings, filesWritten), false).collect();
             } else {
-                files = data.toJSON().javaRDD().mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, settings, filesWritten), false).collect();
+                // Spark's own JSON text as it is (UTF-8 bytes), not decoded into Java strings and encoded back.
+                files = rows(selected.json()).mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, settings, filesWritten), false).collect();
             }
         } finally {
             shared.destroy();

@@ -35,9 +35,9 @@ class LayoutTest {
     static Stream<Arguments> shapesAndDestinations() {
         return Stream.of(
                 arguments("lineitem", false), arguments("numbers", false), arguments("skewed", false), arguments("largevalues", false),
-                arguments("nested", false),
+                arguments("nested", false), arguments("lineitemparquet", false),
                 arguments("lineitem", true), arguments("numbers", true), arguments("skewed", true), arguments("largevalues", true),
-                arguments("nested", true));
+                arguments("nested", true), arguments("lineitemparquet", true));
     }
 
     @ParameterizedTest(name = "{0}, s3={1}")
@@ -164,7 +164,8 @@ class LayoutTest {
 
     static Stream<Arguments> contentCases() {
         return Stream.of(arguments("lineitem", "Parquet"), arguments("numbers", "Parquet"), arguments("skewed", "Parquet"),
-                arguments("lineitem", "Jsonl"), arguments("skewed", "Jsonl"));
+                arguments("lineitemparquet", "Parquet"), arguments("lineitem", "Jsonl"), arguments("skewed", "Jsonl"),
+                arguments("lineitemparquet", "Jsonl"));
     }
 
     @Test

@@ -69,8 +69,11 @@ public final class TestServer {
         Files.writeString(emptyCsv, "id,name\n");
         Path brokenCsv = workDir.resolve("broken.csv");
         Files.writeString(brokenCsv, "id,amount\n1,10\n2,not-a-number\n");
+        // lineitem as Parquet files: what the columnar write path takes (the other shapes are computed views, written from rows).
+        Path lineitemParquet = workDir.resolve("lineitem-parquet");
         Files.writeString(conf.resolve("datasets.properties"), String.join("\n",
                 "default=lineitem",
+                "lineitemparquet.type=parquet", "lineitemparquet.path=" + lineitemParquet.toUri(),
                 "lineitem.type=tpch", "lineitem.table=lineitem", "lineitem.scale_factor=0.01", "lineitem.partitions=2",
                 "orders.type=tpch", "orders.table=orders", "orders.scale_factor=0.01", "orders.partitions=3",
                 "empty.type=csv", "empty.path=" + emptyCsv.toUri(), "empty.option.header=true",
@@ -112,6 +115,7 @@ public final class TestServer {
                 .config("spark.hadoop.fs.s3a.attempts.maximum", "1")
                 .getOrCreate();
         registerShapes(spark);
+        org.dataexport.job.data.TpchData.table(spark, "lineitem", 0.01, 2).write().parquet(lineitemParquet.toString());
         Launcher launcher = Launcher.start(config, spark);
         launcher.embeddedS3().createBucket(OTHER_BUCKET);
         TestServer server = new TestServer(spark, launcher, workDir);

@@ -50,8 +50,8 @@ public final class Selection {
             partitionColumns = List.copyOf(partitionColumns);
         }
 
-        /** partition_by with JSON lines: each row's JSON text (of the written columns), then its partition values. */
-        public Dataset<Row> jsonWithPartitionValues() {
+        /** JSON lines: each row's JSON text (of the written columns), then its partition values (with partition_by). */
+        public Dataset<Row> json() {
             String[] names = data.schema().fieldNames();
             List<Column> columns = new ArrayList<>();
             columns.add(functions.to_json(functions.struct(java.util.Arrays.stream(names, 0, written.size())

@@ -20,6 +20,7 @@ import org.dataexport.job.storage.ExportFileSystems;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.apache.spark.unsafe.types.UTF8String;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -116,23 +117,18 @@ public final class PartitionWriters {
         }
     }
 
-    public static Function2<Integer, Iterator<String>, Iterator<WrittenFile>> jsonLines(
+    /** JSON lines: each row holds its JSON text, then its partition values (with partition_by). */
+    public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> jsonLines(
             Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
         String extension = settings.compression().extension(Format.JSONL);
-        return (partition, lines) -> inTask(conf.value().value(), settings, partition, extension, filesWritten,
-                (fs, paths) -> writeJsonLines(fs, settings, partition, lines, sequence -> paths.apply("", sequence)));
+        return (partition, rows) -> inTask(conf.value().value(), settings, partition, extension, filesWritten, (fs, paths) ->
+                settings.partitionColumns().isEmpty()
+                        ? writeJsonLines(fs, settings, partition, new Lines(rows), sequence -> paths.apply("", sequence))
+                        : byDirectory(rows, settings, 1, (directory, run) -> writeJsonLines(fs, settings, partition,
+                                new Lines(run), sequence -> paths.apply(directory, sequence))));
     }
 
-    /** partition_by with JSON lines: each row holds its JSON text, then its partition values. */
-    public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> partitionedJsonLines(
-            Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
-        String extension = settings.compression().extension(Format.JSONL);
-        return (partition, rows) -> inTask(conf.value().value(), settings, partition, extension, filesWritten,
-                (fs, paths) -> byDirectory(rows, settings, 1, (directory, run) -> writeJsonLines(fs, settings, partition,
-                        new Lines(run), sequence -> paths.apply(directory, sequence))));
-    }
-
-    private static List<WrittenFile> writeJsonLines(FileSystem fs, TaskSettings settings, int partition, Iterator<String> lines,
+    private static List<WrittenFile> writeJsonLines(FileSystem fs, TaskSettings settings, int partition, Iterator<UTF8String> lines,
                                                     IntFunction<Path> paths) throws IOException {
         try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, settings.layout(), settings.compression(), partition, paths)) {
             TaskOutput output = TaskOutput.of(writer::bytesWritten);
@@ -174,15 +170,15 @@ public final class PartitionWriters {
         }
     }
 
-    private record Lines(Iterator<InternalRow> rows) implements Iterator<String> {
+    private record Lines(Iterator<InternalRow> rows) implements Iterator<UTF8String> {
         @Override
         public boolean hasNext() {
             return rows.hasNext();
         }
 
         @Override
-        public String next() {
-            return rows.next().getUTF8String(0).toString();
+        public UTF8String next() {
+            return rows.next().getUTF8String(0);
         }
     }
 

@@ -7,9 +7,10 @@ import org.dataexport.job.request.Compression;
 
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
+import org.apache.spark.unsafe.types.UTF8String;
+
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -53,16 +54,16 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
         this.pathForSequence = pathForSequence;
     }
 
-    public void write(String json) throws IOException {
-        byte[] line = json.getBytes(StandardCharsets.UTF_8);
-        long lineBytes = line.length + 1L;
+    /** One line: Spark's UTF-8 text as it is. */
+    public void write(UTF8String json) throws IOException {
+        long lineBytes = json.numBytes() + 1L;
         if (out != null && targetFileSize > 0 && rowsInFile > 0 && estimatedSize(lineBytes) > targetFileSize) {
             closeFile();
         }
         if (out == null) {
             openFile();
         }
-        out.write(line);
+        json.writeTo(out);
         out.write(NEWLINE);
         rowsInFile++;
         lineBytesInFile += lineBytes;

@@ -282,15 +282,15 @@ public final class RollingParquetWriter implements AutoCloseable {
     }
 
     /**
-     * The encoding of the next group: a column whose dictionary was dropped in the last group (or the
-     * sample), because it outgrew the dictionary page or did not pay, is written without one, instead
+     * The encoding of the next group: a column that fell back to plain encoding in an earlier group (or
+     * the sample), its dictionary having outgrown the dictionary page, is written without one, instead
      * of building a dictionary again only to throw it away (DuckDB decides per column too).
      */
     private ParquetProperties groupProperties() {
         List<org.apache.parquet.column.ColumnDescriptor> columns = schema.getColumns();
         ParquetProperties.Builder builder = null;
         for (int i = 0; i < columns.size(); i++) {
-            if (model.droppedDictionary(i)) {
+            if (model.fellBackToPlain(i)) {
                 builder = builder == null ? ParquetProperties.copy(properties) : builder;
                 builder.withDictionaryEncoding(String.join(".", columns.get(i).getPath()), false);
             }

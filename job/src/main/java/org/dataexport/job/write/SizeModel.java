@@ -36,11 +36,14 @@ final class SizeModel {
     }
 
     /**
-     * Whether the column's dictionary was dropped, or the column fell back to plain encoding part way
-     * through a group: a dictionary is not expected to pay in the next groups either.
+     * Whether the column fell back to plain encoding part way through a group (its dictionary outgrew
+     * the dictionary page): a dictionary is not expected to pay in the next groups either. Only then:
+     * the column's last pages were plain, so its open-page ratio holds for a column plain from the
+     * start. A dictionary dropped as the group's first page closed was judged on that page alone, and
+     * the ratio learned there (dictionary indices becoming plain values) would misjudge plain pages.
      */
-    boolean droppedDictionary(int column) {
-        return dictionaryRatio[column] == 0 || fellBackToPlain[column];
+    boolean fellBackToPlain(int column) {
+        return fellBackToPlain[column];
     }
 
     private double openRatio(int column) {
@@ -54,6 +57,7 @@ final class SizeModel {
      * before the group closed) gets far less from run-length encoding than a full one, and must not
      * decide alone. A dictionary that was seen and not written was dropped (parquet-java falls back to
      * plain encoding when it does not pay): the column's next dictionaries are expected to go too.
+     * {@code fellBack}: the column had fallen back to plain encoding before the group closed.
      */
     void learn(int column, long openBytes, long lastPagesBytes, long dictionaryBytes, long largestDictionary, long dictionaryPageBytes,
                boolean fellBack) {
