@@ -51,11 +51,14 @@ public final class BatchColumns {
     private static final MethodHandle NEEDS_TRANSFORM = field(ParquetDictionary.class, "needTransform");
 
     private final ValueCopy[] copies;
+    // Per column, the source page behind the batch at hand (this copier is its task's alone).
+    private final SourcePage[] pages;
     private final int[] definitionLevels;
     private final StructType schema;
 
-    private BatchColumns(ValueCopy[] copies, int[] definitionLevels, StructType schema) {
+    private BatchColumns(ValueCopy[] copies, SourcePage[] pages, int[] definitionLevels, StructType schema) {
         this.copies = copies;
+        this.pages = pages;
         this.definitionLevels = definitionLevels;
         this.schema = schema;
     }
@@ -94,12 +97,14 @@ public final class BatchColumns {
             throw new IllegalArgumentException("not a flat schema of supported types: " + schema.simpleString());
         }
         ValueCopy[] copies = new ValueCopy[columns.size()];
+        SourcePage[] pages = new SourcePage[columns.size()];
         int[] levels = new int[columns.size()];
         for (int i = 0; i < copies.length; i++) {
-            copies[i] = copyOf(schema.fields()[i].dataType(), columns.get(i).getPrimitiveType().getPrimitiveTypeName(), conf);
+            pages[i] = new SourcePage();
+            copies[i] = copyOf(schema.fields()[i].dataType(), columns.get(i).getPrimitiveType().getPrimitiveTypeName(), conf, pages[i]);
             levels[i] = columns.get(i).getMaxDefinitionLevel();
         }
-        return new BatchColumns(copies, levels, schema);
+        return new BatchColumns(copies, pages, levels, schema);
     }
 
     /** Rows {@code from} to {@code to} of a batch, copied into a batch of their own (the reader reuses its batches). */
@@ -158,43 +163,41 @@ public final class BatchColumns {
         }
     }
 
-    /** Writes rows {@code from} (inclusive) to {@code to} (exclusive) of the batch into the writers, one per column, each column in turn. */
-    void write(ColumnarBatch batch, int from, int to, ColumnWriter[] writers) {
+    /**
+     * Writes rows {@code from} (inclusive) to {@code to} (exclusive) of the batch into the writers, one per
+     * column, each column in turn; a value read from a dictionary-encoded source page is announced to
+     * its column's dictionary writer by its source index first ({@link SourceDictionaryWriters}).
+     */
+    void write(ColumnarBatch batch, int from, int to, ColumnWriter[] writers, SourceDictionaryWriters.SourceIds[] hints) {
         for (int c = 0; c < copies.length; c++) {
             ColumnVector vector = batch.column(c);
             ColumnWriter writer = writers[c];
+            ValueCopy copy = copies[c];
             int defined = definitionLevels[c];
-            copies[c].prepare(vector);
-            if (vector.hasNull()) {
-                for (int r = from; r < to; r++) {
-                    if (vector.isNullAt(r)) {
-                        writer.writeNull(0, defined - 1);
-                    } else {
-                        copies[c].copy(vector, r, writer, defined);
-                    }
+            SourcePage page = pages[c];
+            page.prepare(vector);
+            boolean nullable = vector.hasNull();
+            SourceDictionaryWriters.SourceIds ids = page.indices == null ? SourceDictionaryWriters.SourceIds.NONE : hints[c];
+            int maxId = page.indices == null ? 0 : page.entries.getMaxId();
+            for (int r = from; r < to; r++) {
+                if (nullable && vector.isNullAt(r)) {
+                    writer.writeNull(0, defined - 1);
+                    continue;
                 }
-            } else {
-                copies[c].copyAll(vector, from, to, writer, defined);
+                if (ids != SourceDictionaryWriters.SourceIds.NONE) {
+                    ids.next(page.entries, maxId, page.indices.getDictId(r));
+                }
+                copy.copy(vector, r, writer, defined);
             }
         }
     }
 
     /** One value of a column, from a vector into its writer. */
     private interface ValueCopy {
-        /** Called once a batch, before its values are copied. */
-        default void prepare(ColumnVector vector) {
-        }
-
         void copy(ColumnVector vector, int row, ColumnWriter writer, int defined);
-
-        default void copyAll(ColumnVector vector, int from, int to, ColumnWriter writer, int defined) {
-            for (int r = from; r < to; r++) {
-                copy(vector, r, writer, defined);
-            }
-        }
     }
 
-    private static ValueCopy copyOf(DataType type, PrimitiveTypeName physical, Configuration conf) {
+    private static ValueCopy copyOf(DataType type, PrimitiveTypeName physical, Configuration conf, SourcePage page) {
         if (type instanceof BooleanType) {
             return (v, r, w, d) -> w.write(v.getBoolean(r), 0, d);
         }
@@ -225,7 +228,7 @@ public final class BatchColumns {
             return decimalCopy(decimal, physical);
         }
         if (type instanceof StringType) {
-            return new StringCopy();
+            return new StringCopy(page);
         }
         if (type instanceof BinaryType) {
             return (v, r, w, d) -> w.write(Binary.fromReusedByteArray(v.getBinary(r)), 0, d);
@@ -255,33 +258,39 @@ public final class BatchColumns {
     }
 
     /**
-     * Strings without copies: a view of the vector's bytes, or, for a batch the source page encoded with
-     * a dictionary, the source dictionary's entry itself (Spark would copy it out per value).
+     * The source page's dictionary behind one column of the batch at hand, found once a batch: parquet-
+     * java's own dictionary and the vector of indices into it, or none when the batch holds the values
+     * themselves (a plain-encoded page, another reader, a copied batch).
      */
-    private static final class StringCopy implements ValueCopy {
+    private static final class SourcePage {
         private Object sparkDictionary;
-        // The source page's dictionary for the batch at hand, when its entries can be written as they are.
         private org.apache.parquet.column.Dictionary entries;
-        private WritableColumnVector ids;
+        private WritableColumnVector indices;
 
-        @Override
-        public void prepare(ColumnVector vector) {
-            ids = null;
+        void prepare(ColumnVector vector) {
+            indices = null;
             if (vector instanceof WritableColumnVector writable && writable.hasDictionary()) {
+                // Spark wraps the column chunk's dictionary anew for every batch: the wrapped one is what stays the same.
                 Object dictionary = invoke(SPARK_DICTIONARY, writable);
                 if (dictionary != sparkDictionary) {
                     sparkDictionary = dictionary;
                     entries = dictionary instanceof ParquetDictionary parquet && Boolean.FALSE.equals(invoke(NEEDS_TRANSFORM, parquet))
                             ? (org.apache.parquet.column.Dictionary) invoke(PARQUET_DICTIONARY, parquet) : null;
                 }
-                ids = entries == null ? null : writable.getDictionaryIds();
+                indices = entries == null ? null : writable.getDictionaryIds();
             }
         }
+    }
 
+    /**
+     * Strings without copies: a view of the vector's bytes, or, for a batch of a dictionary-encoded
+     * source page, the source dictionary's entry itself (Spark would copy it out per value).
+     */
+    private record StringCopy(SourcePage page) implements ValueCopy {
         @Override
         public void copy(ColumnVector vector, int row, ColumnWriter writer, int defined) {
-            if (ids != null) {
-                writer.write(entries.decodeToBinary(ids.getDictId(row)), 0, defined);
+            if (page.indices != null) {
+                writer.write(page.entries.decodeToBinary(page.indices.getDictId(row)), 0, defined);
                 return;
             }
             UTF8String value = vector.getUTF8String(row);

@@ -25,19 +25,29 @@ final class DictionaryTracker implements ValuesWriterFactory {
 
     private final ValuesWriterFactory delegate = new DefaultValuesWriterFactory();
     private final Map<ColumnDescriptor, FallbackValuesWriter<?, ?>> dictionaryWriters = new HashMap<>();
+    private ParquetProperties properties;
 
     @Override
     public void initialize(ParquetProperties properties) {
+        this.properties = properties;
         delegate.initialize(properties);
     }
 
+    /** parquet-java's writer for the column; a dictionary writer of a hinted type with source-index hints ({@link SourceDictionaryWriters}). */
     @Override
     public ValuesWriter newValuesWriter(ColumnDescriptor descriptor) {
         ValuesWriter writer = delegate.newValuesWriter(descriptor);
+        writer = SourceDictionaryWriters.hinted(writer, properties.getDictionaryPageSizeThreshold(), properties.getAllocator())
+                .<ValuesWriter>map(hinted -> hinted).orElse(writer);
         if (writer instanceof FallbackValuesWriter<?, ?> fallback) {
             dictionaryWriters.put(descriptor, fallback);
         }
         return writer;
+    }
+
+    /** Where the column's dictionary writer is told the source index of its next value (nowhere, without one). */
+    SourceDictionaryWriters.SourceIds sourceIds(ColumnDescriptor descriptor) {
+        return SourceDictionaryWriters.sourceIds(dictionaryWriters.get(descriptor));
     }
 
     /** The column's dictionary, empty when the column has none. */

@@ -32,6 +32,7 @@ final class RowGroupBuffer {
     private final ColumnWriter[] columnWriters;
     private final PageWriter[] pageWriters;
     private final DictionaryTracker.Dictionary[] dictionaries;
+    private final SourceDictionaryWriters.SourceIds[] sourceIds;
     private long rows;
 
     RowGroupBuffer(MessageType schema, WriteSupport<InternalRow> writeSupport, ParquetProperties baseProperties,
@@ -49,10 +50,12 @@ final class RowGroupBuffer {
         columnWriters = new ColumnWriter[columns.size()];
         pageWriters = new PageWriter[columns.size()];
         dictionaries = new DictionaryTracker.Dictionary[columns.size()];
+        sourceIds = new SourceDictionaryWriters.SourceIds[columns.size()];
         for (int i = 0; i < columns.size(); i++) {
             columnWriters[i] = columnStore.getColumnWriter(columns.get(i));
             pageWriters[i] = pageStore.getPageWriter(columns.get(i));
             dictionaries[i] = tracker.dictionaryOf(columns.get(i));
+            sourceIds[i] = tracker.sourceIds(columns.get(i));
         }
     }
 
@@ -70,7 +73,7 @@ final class RowGroupBuffer {
      * a record does: pages are cut there, holding at most the range's rows beyond the page size.
      */
     void write(ColumnarBatch batch, int from, int to, BatchColumns columns) {
-        columns.write(batch, from, to, columnWriters);
+        columns.write(batch, from, to, columnWriters, sourceIds);
         for (int r = from; r < to; r++) {
             columnStore.endRecord();
         }

@@ -49,7 +49,8 @@ class BatchColumnsTest {
     @Test
     void batchesWriteWhatRowsWrite() throws Exception {
         SparkSession spark = TestSpark.get();
-        spark.sql(TYPES).write().parquet(dir.resolve("source").toString());
+        // Small source row groups: each written group meets several source dictionaries holding the same values.
+        spark.sql(TYPES).write().option("parquet.block.size", 100_000).parquet(dir.resolve("source").toString());
         Dataset<Row> source = spark.read().parquet(dir.resolve("source").toString());
         FileLayout layout = new FileLayout(400_000, 0, 1_600_000);
         Configuration conf = writeConf(source, layout);
@@ -74,6 +75,8 @@ class BatchColumnsTest {
             }
         }
         assertTrue(batches.stream().mapToInt(WrittenFile::rowGroups).sum() >= 4, "enough row groups to judge: " + batches);
+        assertTrue(Long.parseLong(query("SELECT count(DISTINCT (file_name, row_group_id)) FROM parquet_metadata('"
+                + dir.resolve("source/*.parquet") + "')").get(0).replace("|", "")) >= 10, "the source has many row groups");
     }
 
     @Test
