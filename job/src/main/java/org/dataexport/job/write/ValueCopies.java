@@ -1,0 +1,264 @@
+package org.dataexport.job.write;
+
+import org.apache.parquet.column.ColumnWriter;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetDictionary;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.TimestampNTZType;
+import org.apache.spark.sql.types.TimestampType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * How {@link BatchColumns} copies one column's values, per Spark type, as Spark's
+ * {@code ParquetWriteSupport} encodes them. Each type's copy has a loop of its own, so that the calls
+ * inside it (the vector's getter, the column writer) stay monomorphic for the JIT.
+ */
+final class ValueCopies {
+    private static final MethodHandle SPARK_DICTIONARY = field(WritableColumnVector.class, "dictionary");
+    private static final MethodHandle PARQUET_DICTIONARY = field(ParquetDictionary.class, "dictionary");
+    private static final MethodHandle NEEDS_TRANSFORM = field(ParquetDictionary.class, "needTransform");
+
+    private ValueCopies() {
+    }
+
+    /** Rows {@code from} to {@code to} of a column, from a vector into its writer. */
+    interface ValueCopy {
+        void copy(ColumnVector vector, int from, int to, ColumnWriter writer, int defined, Range range);
+    }
+
+    /**
+     * The rows of one column being copied: each value's copy asks first whether the row is null (and
+     * writes the null) and, for a dictionary-encoded source page, announces the value's source index.
+     */
+    static final class Range {
+        private boolean nullable;
+        private SourcePage page;
+        private SourceDictionaryWriters.SourceIds ids;
+        private int maxId;
+
+        void start(ColumnVector vector, SourcePage page, SourceDictionaryWriters.SourceIds hints) {
+            this.nullable = vector.hasNull();
+            this.page = page;
+            this.ids = page.indices == null ? SourceDictionaryWriters.SourceIds.NONE : hints;
+            this.maxId = page.indices == null ? 0 : page.entries.getMaxId();
+        }
+
+        /** True when the row was null and is written. */
+        boolean isNull(ColumnVector vector, int row, ColumnWriter writer, int defined) {
+            if (nullable && vector.isNullAt(row)) {
+                writer.writeNull(0, defined - 1);
+                return true;
+            }
+            if (ids != SourceDictionaryWriters.SourceIds.NONE) {
+                ids.next(page.entries, maxId, page.indices.getDictId(row));
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The source page's dictionary behind one column of the batch at hand, found once a batch: parquet-
+     * java's own dictionary and the vector of indices into it, or none when the batch holds the values
+     * themselves (a plain-encoded page, another reader, a copied batch).
+     */
+    static final class SourcePage {
+        private Object sparkDictionary;
+        private org.apache.parquet.column.Dictionary entries;
+        private WritableColumnVector indices;
+
+        void prepare(ColumnVector vector) {
+            indices = null;
+            if (vector instanceof WritableColumnVector writable && writable.hasDictionary()) {
+                // Spark wraps the column chunk's dictionary anew for every batch: the wrapped one is what stays the same.
+                Object dictionary = invoke(SPARK_DICTIONARY, writable);
+                if (dictionary != sparkDictionary) {
+                    sparkDictionary = dictionary;
+                    entries = dictionary instanceof ParquetDictionary parquet && Boolean.FALSE.equals(invoke(NEEDS_TRANSFORM, parquet))
+                            ? (org.apache.parquet.column.Dictionary) invoke(PARQUET_DICTIONARY, parquet) : null;
+                }
+                indices = entries == null ? null : writable.getDictionaryIds();
+            }
+        }
+    }
+
+    static ValueCopy of(DataType type, PrimitiveTypeName physical, boolean timestampMillis, SourcePage page) {
+        if (type instanceof BooleanType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write(v.getBoolean(r), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof ByteType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write((int) v.getByte(r), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof ShortType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write((int) v.getShort(r), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof IntegerType || type instanceof DateType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write(v.getInt(r), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof TimestampType && timestampMillis) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write(Math.floorDiv(v.getLong(r), 1000L), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof LongType || type instanceof TimestampNTZType || type instanceof TimestampType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write(v.getLong(r), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof FloatType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write(v.getFloat(r), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof DoubleType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write(v.getDouble(r), 0, d);
+                    }
+                }
+            };
+        }
+        if (type instanceof DecimalType decimal) {
+            return decimal(decimal, physical);
+        }
+        if (type instanceof StringType) {
+            return new StringCopy(page);
+        }
+        if (type instanceof BinaryType) {
+            return (v, from, to, w, d, range) -> {
+                for (int r = from; r < to; r++) {
+                    if (!range.isNull(v, r, w, d)) {
+                        w.write(Binary.fromReusedByteArray(v.getBinary(r)), 0, d);
+                    }
+                }
+            };
+        }
+        throw new IllegalArgumentException("unsupported type " + type.simpleString());
+    }
+
+    /** Spark's non-legacy decimals: INT32 up to 9 digits, INT64 up to 18, the unscaled value in either. */
+    private static ValueCopy decimal(DecimalType decimal, PrimitiveTypeName physical) {
+        int precision = decimal.precision();
+        int scale = decimal.scale();
+        boolean asInt = physical == PrimitiveTypeName.INT32;
+        if (!asInt && physical != PrimitiveTypeName.INT64) {
+            throw new IllegalArgumentException("decimal stored as " + physical);
+        }
+        return (v, from, to, w, d, range) -> {
+            for (int r = from; r < to; r++) {
+                if (range.isNull(v, r, w, d)) {
+                    continue;
+                }
+                // Writable vectors hold a decimal of up to 9 digits as an int and up to 18 as a long (as ColumnVector.getDecimal reads them).
+                long unscaled = v instanceof WritableColumnVector
+                        ? (precision <= 9 ? v.getInt(r) : v.getLong(r))
+                        : v.getDecimal(r, precision, scale).toUnscaledLong();
+                if (asInt) {
+                    w.write((int) unscaled, 0, d);
+                } else {
+                    w.write(unscaled, 0, d);
+                }
+            }
+        };
+    }
+
+    /**
+     * Strings without copies: a view of the vector's bytes, or, for a batch of a dictionary-encoded
+     * source page, the source dictionary's entry itself (Spark would copy it out per value).
+     */
+    private record StringCopy(SourcePage page) implements ValueCopy {
+        @Override
+        public void copy(ColumnVector vector, int from, int to, ColumnWriter writer, int defined, Range range) {
+            for (int row = from; row < to; row++) {
+                if (range.isNull(vector, row, writer, defined)) {
+                    continue;
+                }
+                if (page.indices != null) {
+                    writer.write(page.entries.decodeToBinary(page.indices.getDictId(row)), 0, defined);
+                    continue;
+                }
+                UTF8String value = vector.getUTF8String(row);
+                if (value.getBaseObject() instanceof byte[] bytes) {
+                    writer.write(Binary.fromReusedByteArray(bytes, (int) (value.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET),
+                            value.numBytes()), 0, defined);
+                } else {
+                    writer.write(Binary.fromReusedByteArray(value.getBytes()), 0, defined);
+                }
+            }
+        }
+    }
+
+    /** A private field's getter; where the field is not there (another Spark), a getter of nothing, so values take the plain way. */
+    private static MethodHandle field(Class<?> owner, String name) {
+        try {
+            java.lang.reflect.Field field = owner.getDeclaredField(name);
+            field.setAccessible(true);
+            return MethodHandles.lookup().unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return MethodHandles.dropArguments(MethodHandles.constant(Object.class, null), 0, Object.class);
+        }
+    }
+
+    private static Object invoke(MethodHandle getter, Object owner) {
+        try {
+            return getter.invokeExact(owner);
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+}
