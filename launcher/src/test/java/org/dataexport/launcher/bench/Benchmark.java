@@ -98,6 +98,7 @@ public final class Benchmark {
         String sections = args.length > 1 ? args[1] : "all";
         boolean extras = !"false".equals(System.getProperty("bench.extras"));
         Path work = Path.of("target/bench").toAbsolutePath();
+        discard(work.resolve("out")); // what an interrupted run left
         SparkSession spark = SparkSession.builder().master("local[*]").appName("data-export-bench")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
@@ -134,18 +135,17 @@ public final class Benchmark {
         // Ours first, then DuckDB's (in this process too): its native memory would count in our cases' peaks.
         Map<Spec, Case> ours = new LinkedHashMap<>();
         for (Spec spec : specs) {
-            ours.put(spec, export(spec.name(), spec.layout(), false).measured(spec));
+            Runs runs = export(spec.name(), spec.layout(), false);
+            ours.put(spec, runs.measured(spec));
+            discard(runs.out());
         }
         double s3 = export("default to S3", "", true).seconds;
-        double spark40 = best(() -> {
-            Path out = fresh("spark-write");
-            spark.sparkContext().hadoopConfiguration().setLong("parquet.block.size", DEFAULT_ROW_GROUP);
-            spark.read().parquet(source.toString()).write().parquet(out.toString());
-        });
+        spark.sparkContext().hadoopConfiguration().setLong("parquet.block.size", DEFAULT_ROW_GROUP);
+        double spark40 = best(out -> spark.read().parquet(source.toString()).write().parquet(out.toString()));
         Map<Spec, Double> duck = new LinkedHashMap<>();
         for (Spec spec : specs) {
-            duck.put(spec, best(() -> duck("COPY (SELECT * FROM read_parquet('" + source + "/*.parquet')) "
-                    + String.format(spec.duckCopy(), fresh("duck")))));
+            duck.put(spec, best(out -> duck("COPY (SELECT * FROM read_parquet('" + source + "/*.parquet')) "
+                    + String.format(spec.duckCopy(), out))));
         }
 
         System.out.printf("%-30s %8s %12s %9s %6s %7s %8s %9s %9s %8s%n", "case", "seconds", "rows/s", "peak RSS", "files", "groups",
@@ -187,6 +187,10 @@ public final class Benchmark {
         PeakMemory.reset();
         try (EmbeddedS3 s3 = toS3 ? EmbeddedS3.start("127.0.0.1", 0, S3_KEY, S3_SECRET, S3_BUCKET) : null) {
             for (int run = 0; run < RUNS; run++) {
+                // Only the last run's files are kept, to be measured: at SF 10 a case writes gigabytes.
+                if (out != null) {
+                    discard(out);
+                }
                 out = fresh(name.replaceAll("[^a-zA-Z0-9]+", "-"));
                 String destination = s3 == null ? "\"paths\": [\"" + out + "\"]" : "\"paths\": [\"/exports/" + out.getFileName()
                         + "\"], \"storage_config\": {\"storage_type\": \"S3\", \"bucket\": \"" + S3_BUCKET + "\", \"credentials\": "
@@ -248,15 +252,18 @@ public final class Benchmark {
     }
 
     private interface Run {
-        void run() throws Exception;
+        void run(Path out) throws Exception;
     }
 
-    private static double best(Run run) throws Exception {
+    /** The best time of the runs, each writing to a fresh path that is removed after it (not timed). */
+    private double best(Run run) throws Exception {
         double best = Double.MAX_VALUE;
         for (int i = 0; i < RUNS; i++) {
+            Path out = fresh("other");
             long start = System.nanoTime();
-            run.run();
+            run.run(out);
             best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            discard(out);
         }
         return best;
     }
@@ -270,14 +277,21 @@ public final class Benchmark {
 
     private Path fresh(String name) throws IOException {
         Path dir = work.resolve("out").resolve(name + "-" + (runCounter++));
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
+        discard(dir);
+        Files.createDirectories(dir.getParent());
+        return dir;
+    }
+
+    /** Removes a case's output: a directory, or the one file DuckDB writes beside it. */
+    static void discard(Path out) throws IOException {
+        for (Path path : List.of(out, out.resolveSibling(out.getFileName() + ".parquet"))) {
+            if (Files.exists(path)) {
+                try (Stream<Path> paths = Files.walk(path)) {
+                    for (Path each : paths.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(each);
+                    }
                 }
             }
         }
-        Files.createDirectories(dir.getParent());
-        return dir;
     }
 }

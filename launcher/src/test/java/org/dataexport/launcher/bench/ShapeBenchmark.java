@@ -49,6 +49,7 @@ final class ShapeBenchmark {
                 Benchmark.Case c = Benchmark.measure(out, result, false, rowGroup, mode.equals("multi_file") ? target : 0, (System.nanoTime() - start) / 1e9);
                 System.out.printf("%-14s %-12s %,12d %9.2f %6d %8d %13.1f%% %13.1f%%%n", shape, mode, rowGroup, c.seconds(), c.files(), c.rowGroups(),
                         c.worstRowGroupDeviation() * 100, c.worstFileDeviation() * 100);
+                Benchmark.discard(out);
             }
         }
     }
