@@ -16,6 +16,8 @@ import org.apache.spark.sql.types.StructType;
 import org.dataexport.job.request.Compression;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.function.IntPredicate;
 
 /** The Hadoop configuration the task writers encode Parquet with, made on the driver. */
 public final class ParquetWriteConf {
@@ -66,4 +68,20 @@ public final class ParquetWriteConf {
         return builder.build();
     }
 
+    /**
+     * The encoding of a task's next row group: the columns {@code plain} names (by index) without a
+     * dictionary. A column whose dictionary outgrew the dictionary page in an earlier group would
+     * only build one again to throw it away (DuckDB decides per column too).
+     */
+    static ParquetProperties withoutDictionaries(ParquetProperties properties, MessageType schema, IntPredicate plain) {
+        List<ColumnDescriptor> columns = schema.getColumns();
+        ParquetProperties.Builder builder = null;
+        for (int i = 0; i < columns.size(); i++) {
+            if (plain.test(i)) {
+                builder = builder == null ? ParquetProperties.copy(properties) : builder;
+                builder.withDictionaryEncoding(String.join(".", columns.get(i).getPath()), false);
+            }
+        }
+        return builder == null ? properties : builder.build();
+    }
 }

@@ -275,27 +275,12 @@ public final class RollingParquetWriter implements AutoCloseable {
     }
 
     private void startRowGroup() throws IOException {
-        group = new RowGroupBuffer(schema, writeSupport, groupProperties(), compressor);
+        // A column that fell back to plain in an earlier group (or the sample) is plain from the start.
+        group = new RowGroupBuffer(schema, writeSupport, ParquetWriteConf.withoutDictionaries(properties, schema, model::fellBackToPlain),
+                compressor);
         // The first look comes at half the group's expected rows, at most 100 rows in.
         long expectedRows = (long) (rowGroupLimit() / Math.max(writtenBytesPerRow, 1.0));
         nextSizeCheck = Math.max(1, Math.min(expectedRows / 2, MIN_ROWS_BETWEEN_CHECKS));
-    }
-
-    /**
-     * The encoding of the next group: a column that fell back to plain encoding in an earlier group (or
-     * the sample), its dictionary having outgrown the dictionary page, is written without one, instead
-     * of building a dictionary again only to throw it away (DuckDB decides per column too).
-     */
-    private ParquetProperties groupProperties() {
-        List<org.apache.parquet.column.ColumnDescriptor> columns = schema.getColumns();
-        ParquetProperties.Builder builder = null;
-        for (int i = 0; i < columns.size(); i++) {
-            if (model.fellBackToPlain(i)) {
-                builder = builder == null ? ParquetProperties.copy(properties) : builder;
-                builder.withDictionaryEncoding(String.join(".", columns.get(i).getPath()), false);
-            }
-        }
-        return builder == null ? properties : builder.build();
     }
 
     private void flushRowGroup() throws IOException {
