@@ -8,8 +8,6 @@ import org.apache.parquet.column.values.factory.ValuesWriterFactory;
 import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,7 +19,7 @@ import java.util.Map;
  */
 final class DictionaryTracker implements ValuesWriterFactory {
     // parquet-java keeps whether a column fell back to itself; where the field is not there, no column is taken to have.
-    private static final MethodHandle FELL_BACK = fellBackGetter();
+    private static final MethodHandle FELL_BACK = PrivateFields.getter(FallbackValuesWriter.class, "fellBackAlready", boolean.class, false);
 
     private final ValuesWriterFactory delegate = new DefaultValuesWriterFactory();
     private final Map<ColumnDescriptor, FallbackValuesWriter<?, ?>> dictionaryWriters = new HashMap<>();
@@ -53,16 +51,6 @@ final class DictionaryTracker implements ValuesWriterFactory {
     /** The column's dictionary, empty when the column has none. */
     Dictionary dictionaryOf(ColumnDescriptor descriptor) {
         return new Dictionary(dictionaryWriters.get(descriptor));
-    }
-
-    private static MethodHandle fellBackGetter() {
-        try {
-            java.lang.reflect.Field field = FallbackValuesWriter.class.getDeclaredField("fellBackAlready");
-            field.setAccessible(true);
-            return MethodHandles.lookup().unreflectGetter(field).asType(MethodType.methodType(boolean.class, Object.class));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return MethodHandles.dropArguments(MethodHandles.constant(boolean.class, false), 0, Object.class);
-        }
     }
 
     /** A column's dictionary: its size now, and the largest it was seen at (it is dropped when it does not pay). */

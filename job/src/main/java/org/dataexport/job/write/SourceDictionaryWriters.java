@@ -9,7 +9,6 @@ import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
 import org.apache.parquet.io.api.Binary;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -75,6 +74,8 @@ final class SourceDictionaryWriters {
         private Object source;
         private int[] groupIds;
         private int pending = -1;
+        // The source entry of the value being written the ordinary way, to learn its row-group index from.
+        private int learning = -1;
 
         /** The next value written is entry {@code sourceId} (of {@code 0..maxId}) of the dictionary {@code source}. */
         void next(Object source, int maxId, int sourceId) {
@@ -86,51 +87,48 @@ final class SourceDictionaryWriters {
             pending = sourceId;
         }
 
-        /** The hint for the value being written, once: -1 when there is none. */
-        int take() {
+        /**
+         * Adds the value being written by its row-group index when its source entry was seen before
+         * (true); otherwise the caller writes it parquet-java's way, then calls {@link #learn}.
+         */
+        boolean addKnown(IntList indices) {
             int hint = pending;
             pending = -1;
-            return hint;
+            if (hint >= 0 && groupIds[hint] >= 0) {
+                indices.add(groupIds[hint]);
+                return true;
+            }
+            learning = hint;
+            return false;
         }
 
-        int groupId(int sourceId) {
-            return groupIds[sourceId];
-        }
-
-        void learn(int sourceId, int groupId) {
-            groupIds[sourceId] = groupId;
+        /** After a value was written parquet-java's way: the index it added is its source entry's from now on. */
+        void learn(IntList indices) {
+            if (learning >= 0) {
+                groupIds[learning] = lastIndex(indices);
+                learning = -1;
+            }
         }
 
         void clear() {
             source = null;
             groupIds = null;
             pending = -1;
+            learning = -1;
         }
     }
 
     // The last index parquet-java's writer added: the row group's index of the value it was just given.
-    private static final MethodHandle CURRENT_SLAB = field("currentSlab", int[].class);
-    private static final MethodHandle CURRENT_SLAB_POSITION = field("currentSlabPos", int.class);
+    // Where these fields are not there (another parquet-java), the list reads as empty and nothing is learned.
+    private static final MethodHandle CURRENT_SLAB = PrivateFields.getter(IntList.class, "currentSlab", int[].class, new int[0]);
+    private static final MethodHandle CURRENT_SLAB_POSITION = PrivateFields.getter(IntList.class, "currentSlabPos", int.class, 0);
 
-    private static MethodHandle field(String name, Class<?> type) {
-        try {
-            java.lang.reflect.Field field = IntList.class.getDeclaredField(name);
-            field.setAccessible(true);
-            return MethodHandles.lookup().unreflectGetter(field);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** The index just added, or -1 where parquet-java's list cannot be read (another version): nothing is then learned. */
+    /** The index just added, or -1 when it cannot be read. */
     private static int lastIndex(IntList indices) {
-        if (CURRENT_SLAB == null || CURRENT_SLAB_POSITION == null) {
-            return -1;
-        }
         try {
-            int[] slab = (int[]) CURRENT_SLAB.invokeExact(indices);
-            int position = (int) CURRENT_SLAB_POSITION.invokeExact(indices);
-            return position > 0 ? slab[position - 1] : -1;
+            int[] slab = (int[]) CURRENT_SLAB.invokeExact((Object) indices);
+            int position = (int) CURRENT_SLAB_POSITION.invokeExact((Object) indices);
+            return position > 0 && position <= slab.length ? slab[position - 1] : -1;
         } catch (Throwable e) {
             return -1;
         }
@@ -150,14 +148,9 @@ final class SourceDictionaryWriters {
 
         @Override
         public void writeBytes(Binary value) {
-            int hint = ids.take();
-            if (hint >= 0 && ids.groupId(hint) >= 0) {
-                encodedValues.add(ids.groupId(hint));
-                return;
-            }
-            super.writeBytes(value);
-            if (hint >= 0) {
-                ids.learn(hint, lastIndex(encodedValues));
+            if (!ids.addKnown(encodedValues)) {
+                super.writeBytes(value);
+                ids.learn(encodedValues);
             }
         }
 
@@ -182,14 +175,9 @@ final class SourceDictionaryWriters {
 
         @Override
         public void writeLong(long value) {
-            int hint = ids.take();
-            if (hint >= 0 && ids.groupId(hint) >= 0) {
-                encodedValues.add(ids.groupId(hint));
-                return;
-            }
-            super.writeLong(value);
-            if (hint >= 0) {
-                ids.learn(hint, lastIndex(encodedValues));
+            if (!ids.addKnown(encodedValues)) {
+                super.writeLong(value);
+                ids.learn(encodedValues);
             }
         }
 
@@ -214,14 +202,9 @@ final class SourceDictionaryWriters {
 
         @Override
         public void writeInteger(int value) {
-            int hint = ids.take();
-            if (hint >= 0 && ids.groupId(hint) >= 0) {
-                encodedValues.add(ids.groupId(hint));
-                return;
-            }
-            super.writeInteger(value);
-            if (hint >= 0) {
-                ids.learn(hint, lastIndex(encodedValues));
+            if (!ids.addKnown(encodedValues)) {
+                super.writeInteger(value);
+                ids.learn(encodedValues);
             }
         }
 
@@ -246,14 +229,9 @@ final class SourceDictionaryWriters {
 
         @Override
         public void writeDouble(double value) {
-            int hint = ids.take();
-            if (hint >= 0 && ids.groupId(hint) >= 0) {
-                encodedValues.add(ids.groupId(hint));
-                return;
-            }
-            super.writeDouble(value);
-            if (hint >= 0) {
-                ids.learn(hint, lastIndex(encodedValues));
+            if (!ids.addKnown(encodedValues)) {
+                super.writeDouble(value);
+                ids.learn(encodedValues);
             }
         }
 

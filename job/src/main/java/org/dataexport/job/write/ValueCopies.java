@@ -24,8 +24,6 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
 /**
  * How {@link BatchColumns} copies one column's values, per Spark type, as Spark's
@@ -33,9 +31,10 @@ import java.lang.invoke.MethodType;
  * inside it (the vector's getter, the column writer) stay monomorphic for the JIT.
  */
 final class ValueCopies {
-    private static final MethodHandle SPARK_DICTIONARY = field(WritableColumnVector.class, "dictionary");
-    private static final MethodHandle PARQUET_DICTIONARY = field(ParquetDictionary.class, "dictionary");
-    private static final MethodHandle NEEDS_TRANSFORM = field(ParquetDictionary.class, "needTransform");
+    // Where these are not there (another Spark), nothing is found, and values take the plain way.
+    private static final MethodHandle SPARK_DICTIONARY = PrivateFields.getter(WritableColumnVector.class, "dictionary", Object.class, null);
+    private static final MethodHandle PARQUET_DICTIONARY = PrivateFields.getter(ParquetDictionary.class, "dictionary", Object.class, null);
+    private static final MethodHandle NEEDS_TRANSFORM = PrivateFields.getter(ParquetDictionary.class, "needTransform", Object.class, null);
 
     private ValueCopies() {
     }
@@ -240,17 +239,6 @@ final class ValueCopies {
                     writer.write(Binary.fromReusedByteArray(value.getBytes()), 0, defined);
                 }
             }
-        }
-    }
-
-    /** A private field's getter; where the field is not there (another Spark), a getter of nothing, so values take the plain way. */
-    private static MethodHandle field(Class<?> owner, String name) {
-        try {
-            java.lang.reflect.Field field = owner.getDeclaredField(name);
-            field.setAccessible(true);
-            return MethodHandles.lookup().unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return MethodHandles.dropArguments(MethodHandles.constant(Object.class, null), 0, Object.class);
         }
     }
 
