@@ -29,10 +29,7 @@ public final class TaskOutput {
     }
 
     public void rowWritten() {
-        rows++;
-        if (metrics != null && rows % ROWS_BETWEEN_UPDATES == 0) {
-            update();
-        }
+        rowsWritten(1);
     }
 
     /** {@code count} rows at once (a columnar batch's). */
