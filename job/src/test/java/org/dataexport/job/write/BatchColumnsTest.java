@@ -10,16 +10,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.ColumnarScan;
-import org.dataexport.job.request.Compression;
-import org.dataexport.job.request.Format;
 import org.dataexport.job.request.ParquetTuning;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -53,20 +47,20 @@ class BatchColumnsTest {
         spark.sql(TYPES).write().option("parquet.block.size", 100_000).parquet(dir.resolve("source").toString());
         Dataset<Row> source = spark.read().parquet(dir.resolve("source").toString());
         FileLayout layout = new FileLayout(400_000, 0, 1_600_000);
-        Configuration conf = writeConf(source, layout);
+        Configuration conf = RollingParquetWriterTest.writeConf(source, layout);
         assertTrue(BatchColumns.supports(source.schema(), conf));
 
         List<WrittenFile> batches = writeBatches(source, layout, conf, "batches");
         List<WrittenFile> rows = RollingParquetWriterTest.writeRows(source, layout, conf, dir.resolve("rows").toUri().toString());
 
-        assertEquals(List.of(), query("SELECT * FROM read_parquet('" + dir.resolve("batches/*.parquet") + "') EXCEPT ALL"
+        assertEquals(List.of(), RollingParquetWriterTest.rows("SELECT * FROM read_parquet('" + dir.resolve("batches/*.parquet") + "') EXCEPT ALL"
                 + " SELECT * FROM read_parquet('" + dir.resolve("source/*.parquet") + "')"));
-        assertEquals(List.of(), query("SELECT * FROM read_parquet('" + dir.resolve("source/*.parquet") + "') EXCEPT ALL"
+        assertEquals(List.of(), RollingParquetWriterTest.rows("SELECT * FROM read_parquet('" + dir.resolve("source/*.parquet") + "') EXCEPT ALL"
                 + " SELECT * FROM read_parquet('" + dir.resolve("batches/*.parquet") + "')"));
         // The same Parquet schema (physical and logical types, repetition) and key-value metadata as the row path.
         String schema = "SELECT name, type, type_length, repetition_type, converted_type, logical_type FROM parquet_schema('%s') ORDER BY ALL";
-        assertEquals(query(String.format(schema, rows.get(0).path().replace("file:", ""))),
-                query(String.format(schema, batches.get(0).path().replace("file:", ""))));
+        assertEquals(RollingParquetWriterTest.rows(String.format(schema, rows.get(0).path().replace("file:", ""))),
+                RollingParquetWriterTest.rows(String.format(schema, batches.get(0).path().replace("file:", ""))));
         assertEquals(200_000, batches.stream().mapToLong(WrittenFile::rows).sum());
         for (WrittenFile file : batches) {
             List<Long> groups = RollingParquetWriterTest.rowGroupSizes(file.path());
@@ -75,8 +69,8 @@ class BatchColumnsTest {
             }
         }
         assertTrue(batches.stream().mapToInt(WrittenFile::rowGroups).sum() >= 4, "enough row groups to judge: " + batches);
-        assertTrue(Long.parseLong(query("SELECT count(DISTINCT (file_name, row_group_id)) FROM parquet_metadata('"
-                + dir.resolve("source/*.parquet") + "')").get(0).replace("|", "")) >= 10, "the source has many row groups");
+        assertTrue(Long.parseLong(RollingParquetWriterTest.rows("SELECT count(DISTINCT (file_name, row_group_id)) FROM parquet_metadata('"
+                + dir.resolve("source/*.parquet") + "')").get(0)) >= 10, "the source has many row groups");
     }
 
     @Test
@@ -89,7 +83,7 @@ class BatchColumnsTest {
         assertFalse(ColumnarScan.of(source.selectExpr("id + 1 AS id"), source.selectExpr("id + 1 AS id").schema()).isPresent());
         assertFalse(ColumnarScan.of(spark.range(10).toDF(), spark.range(10).toDF().schema()).isPresent());
 
-        Configuration conf = writeConf(source, new FileLayout(400_000, 0, 0));
+        Configuration conf = RollingParquetWriterTest.writeConf(source, new FileLayout(400_000, 0, 0));
         assertFalse(BatchColumns.supports(DataShapes.NESTED.generate(spark).schema(), conf), "nested columns take the row path");
         // Spark writes timestamps as INT96 unless told otherwise: not copied as they are.
         assertFalse(BatchColumns.supports(spark.sql("SELECT current_timestamp() AS at").schema(), conf));
@@ -116,27 +110,5 @@ class BatchColumnsTest {
                 .mapPartitionsWithIndex(task, false).collect());
         files.sort(WrittenFile.DATA_ORDER);
         return files;
-    }
-
-    private static Configuration writeConf(Dataset<Row> data, FileLayout layout) throws Exception {
-        SparkSession spark = data.sparkSession();
-        return ParquetWriteConf.prepare(spark, spark.sparkContext().hadoopConfiguration(), data.schema(), layout.rowGroupSizeBytes(),
-                Compression.defaultFor(Format.PARQUET));
-    }
-
-    private static List<String> query(String sql) throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
-             ResultSet result = statement.executeQuery(sql)) {
-            int columns = result.getMetaData().getColumnCount();
-            while (result.next()) {
-                StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    row.append(result.getString(i)).append('|');
-                }
-                rows.add(row.toString());
-            }
-        }
-        return rows;
     }
 }

@@ -81,11 +81,11 @@ class RollingParquetWriterTest {
         write(data, new FileLayout(1_000_000, 0, 0), tuning);
 
         String metadata = "parquet_metadata('" + dir.resolve("*.parquet") + "')";
-        assertEquals(List.of("id", "items, list, element"), strings("SELECT DISTINCT path_in_schema FROM " + metadata
+        assertEquals(List.of("id", "items, list, element"), rows("SELECT DISTINCT path_in_schema FROM " + metadata
                 + " WHERE bloom_filter_offset IS NOT NULL ORDER BY 1"));
-        assertEquals(List.of(), strings("SELECT DISTINCT path_in_schema FROM " + metadata
+        assertEquals(List.of(), rows("SELECT DISTINCT path_in_schema FROM " + metadata
                 + " WHERE dictionary_page_offset IS NOT NULL AND path_in_schema LIKE 'info%'"));
-        assertEquals(List.of("team-x"), strings("SELECT DISTINCT decode(value) FROM parquet_kv_metadata('" + dir.resolve("*.parquet")
+        assertEquals(List.of("team-x"), rows("SELECT DISTINCT decode(value) FROM parquet_kv_metadata('" + dir.resolve("*.parquet")
                 + "') WHERE decode(key) = 'owner'"));
     }
 
@@ -136,12 +136,18 @@ class RollingParquetWriterTest {
         assertEquals(data.count(), seen.cardinality());
     }
 
-    private static List<String> strings(String query) throws Exception {
+    /** Each row of a DuckDB answer as text, its columns joined by {@code |}. */
+    static List<String> rows(String query) throws Exception {
         List<String> values = new ArrayList<>();
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
              ResultSet rows = statement.executeQuery(query)) {
+            int columns = rows.getMetaData().getColumnCount();
             while (rows.next()) {
-                values.add(rows.getString(1));
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= columns; i++) {
+                    row.append(i == 1 ? "" : "|").append(rows.getString(i));
+                }
+                values.add(row.toString());
             }
         }
         return values;
@@ -155,7 +161,8 @@ class RollingParquetWriterTest {
         return write(data, layout, tuning, false);
     }
 
-    private static Configuration writeConf(Dataset<Row> data, FileLayout layout) throws Exception {
+    /** Spark's write settings for the data, as the driver prepares them, with the layout's row-group size. */
+    static Configuration writeConf(Dataset<Row> data, FileLayout layout) throws Exception {
         SparkSession spark = data.sparkSession();
         return ParquetWriteConf.prepare(spark, spark.sparkContext().hadoopConfiguration(), data.schema(),
                 layout.rowGroupSizeBytes(), org.dataexport.job.request.Compression.defaultFor(org.dataexport.job.request.Format.PARQUET));
