@@ -35,6 +35,7 @@ import org.dataexport.job.write.FileCap;
 import org.dataexport.job.write.FileLayout;
 import org.dataexport.job.write.ParquetWriteConf;
 import org.dataexport.job.write.PartitionWriters;
+import org.dataexport.job.write.JsonStyle;
 import org.dataexport.job.write.RollingJsonLinesWriter;
 import org.dataexport.job.write.RollingParquetWriter;
 import org.dataexport.job.write.SingleFileMerge;
@@ -186,16 +187,19 @@ public final class ExportJob {
                 request.options().compression(), request.mode() == Mode.SINGLE_FILE, selected.partitionColumns(), selected.written(),
                 new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets());
         try {
-            Optional<RDD<ColumnarBatch>> batches = request.format() == Format.PARQUET && selected.partitionColumns().isEmpty()
-                    && BatchColumns.supports(selected.written(), writeConf) ? ColumnarScan.of(data, selected.written()) : Optional.empty();
-            if (batches.isPresent()) {
-                files = batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.parquetBatches(shared, settings, filesWritten), false)
-                        .collect();
-            } else if (request.format() == Format.PARQUET) {
-                files = rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
+            // A plain scan's batches go to the writers as they are (Parquet: when every column copies straight in).
+            Optional<RDD<ColumnarBatch>> batches = selected.partitionColumns().isEmpty()
+                    && (request.format() != Format.PARQUET || BatchColumns.supports(selected.written(), writeConf))
+                    ? ColumnarScan.of(data, selected.written()) : Optional.empty();
+            JsonStyle style = JsonStyle.of(spark);
+            if (request.format() == Format.PARQUET) {
+                files = batches.isPresent()
+                        ? batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.parquetBatches(shared, settings, filesWritten), false).collect()
+                        : rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
             } else {
-                // Spark's own JSON text as it is (UTF-8 bytes), not decoded into Java strings and encoded back.
-                files = rows(selected.json()).mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, settings, filesWritten), false).collect();
+                files = batches.isPresent()
+                        ? batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.jsonBatches(shared, settings, style, filesWritten), false).collect()
+                        : rows(data).mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, settings, style, filesWritten), false).collect();
             }
         } finally {
             shared.destroy();

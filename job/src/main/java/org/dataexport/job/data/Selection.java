@@ -50,17 +50,6 @@ public final class Selection {
             partitionColumns = List.copyOf(partitionColumns);
         }
 
-        /** JSON lines: each row's JSON text (of the written columns), then its partition values (with partition_by). */
-        public Dataset<Row> json() {
-            String[] names = data.schema().fieldNames();
-            List<Column> columns = new ArrayList<>();
-            columns.add(functions.to_json(functions.struct(java.util.Arrays.stream(names, 0, written.size())
-                    .map(name -> data.col(quoted(name))).toArray(Column[]::new))));
-            for (int i = written.size(); i < names.length; i++) {
-                columns.add(data.col(names[i]));
-            }
-            return data.select(columns.toArray(Column[]::new));
-        }
     }
 
     public static Selected apply(SparkSession spark, Dataset<Row> data, ExportRequest request) {

@@ -20,7 +20,6 @@ import org.dataexport.job.storage.ExportFileSystems;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
-import org.apache.spark.unsafe.types.UTF8String;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -117,25 +116,58 @@ public final class PartitionWriters {
         }
     }
 
-    /** JSON lines: each row holds its JSON text, then its partition values (with partition_by). */
+    /**
+     * JSON lines: each row's written columns as Spark's {@code to_json} writes them ({@link JsonLineEncoder}),
+     * its partition values (with partition_by) naming the directory.
+     */
     public static Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> jsonLines(
-            Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
+            Broadcast<SerializableConfiguration> conf, TaskSettings settings, JsonStyle style, LongAccumulator filesWritten) {
         String extension = settings.compression().extension(Format.JSONL);
         return (partition, rows) -> inTask(conf.value().value(), settings, partition, extension, filesWritten, (fs, paths) ->
                 settings.partitionColumns().isEmpty()
-                        ? writeJsonLines(fs, settings, partition, new Lines(rows), sequence -> paths.apply("", sequence))
-                        : byDirectory(rows, settings, 1, (directory, run) -> writeJsonLines(fs, settings, partition,
-                                new Lines(run), sequence -> paths.apply(directory, sequence))));
+                        ? writeJsonLines(fs, settings, partition, sequence -> paths.apply("", sequence), rowLines(rows, settings, style))
+                        : byDirectory(rows, settings, settings.written().size(), (directory, run) -> writeJsonLines(fs, settings, partition,
+                                sequence -> paths.apply(directory, sequence), rowLines(run, settings, style))));
     }
 
-    private static List<WrittenFile> writeJsonLines(FileSystem fs, TaskSettings settings, int partition, Iterator<UTF8String> lines,
-                                                    IntFunction<Path> paths) throws IOException {
-        try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, settings.layout(), settings.compression(), partition, paths)) {
-            TaskOutput output = TaskOutput.of(writer::bytesWritten);
-            while (lines.hasNext()) {
-                writer.write(lines.next());
+    /** JSON lines from the columnar batches of a plain scan ({@link org.dataexport.job.data.ColumnarScan}); not with partition_by. */
+    public static Function2<Integer, Iterator<ColumnarBatch>, Iterator<WrittenFile>> jsonBatches(
+            Broadcast<SerializableConfiguration> conf, TaskSettings settings, JsonStyle style, LongAccumulator filesWritten) {
+        String extension = settings.compression().extension(Format.JSONL);
+        return (partition, batches) -> inTask(conf.value().value(), settings, partition, extension, filesWritten, (fs, paths) ->
+                writeJsonLines(fs, settings, partition, sequence -> paths.apply("", sequence), (writer, output) -> {
+                    JsonLineEncoder encoder = new JsonLineEncoder(settings.written(), style);
+                    while (batches.hasNext()) {
+                        ColumnarBatch batch = batches.next();
+                        for (int r = 0; r < batch.numRows(); r++) {
+                            encoder.encode(batch.getRow(r));
+                            writer.write(encoder.bytes(), encoder.length());
+                        }
+                        output.rowsWritten(batch.numRows());
+                    }
+                }));
+    }
+
+    private static JsonFeed rowLines(Iterator<InternalRow> rows, TaskSettings settings, JsonStyle style) {
+        return (writer, output) -> {
+            JsonLineEncoder encoder = new JsonLineEncoder(settings.written(), style);
+            while (rows.hasNext()) {
+                encoder.encode(rows.next());
+                writer.write(encoder.bytes(), encoder.length());
                 output.rowWritten();
             }
+        };
+    }
+
+    /** What a task feeds its JSON lines writer. */
+    private interface JsonFeed {
+        void into(RollingJsonLinesWriter writer, TaskOutput output) throws IOException;
+    }
+
+    private static List<WrittenFile> writeJsonLines(FileSystem fs, TaskSettings settings, int partition, IntFunction<Path> paths,
+                                                    JsonFeed feed) throws IOException {
+        try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, settings.layout(), settings.compression(), partition, paths)) {
+            feed.into(writer, TaskOutput.of(writer::bytesWritten));
             return writer.finish();
         }
     }
@@ -167,18 +199,6 @@ public final class PartitionWriters {
         @Override
         public InternalRow next() {
             return projection.apply(rows.next());
-        }
-    }
-
-    private record Lines(Iterator<InternalRow> rows) implements Iterator<UTF8String> {
-        @Override
-        public boolean hasNext() {
-            return rows.hasNext();
-        }
-
-        @Override
-        public UTF8String next() {
-            return rows.next().getUTF8String(0);
         }
     }
 

@@ -7,7 +7,6 @@ import org.dataexport.job.request.Compression;
 
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
-import org.apache.spark.unsafe.types.UTF8String;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -54,16 +53,16 @@ public final class RollingJsonLinesWriter implements AutoCloseable {
         this.pathForSequence = pathForSequence;
     }
 
-    /** One line: Spark's UTF-8 text as it is. */
-    public void write(UTF8String json) throws IOException {
-        long lineBytes = json.numBytes() + 1L;
+    /** One line: the first {@code length} bytes of {@code json} (UTF-8 text), then a line break. */
+    public void write(byte[] json, int length) throws IOException {
+        long lineBytes = length + 1L;
         if (out != null && targetFileSize > 0 && rowsInFile > 0 && estimatedSize(lineBytes) > targetFileSize) {
             closeFile();
         }
         if (out == null) {
             openFile();
         }
-        json.writeTo(out);
+        out.write(json, 0, length);
         out.write(NEWLINE);
         rowsInFile++;
         lineBytesInFile += lineBytes;

@@ -110,8 +110,11 @@ public final class Benchmark {
                         .write().mode("overwrite").parquet(source.toString());
             }
             Benchmark benchmark = new Benchmark(spark, work, source);
+            List<Spec> named = SPECS.stream().filter(spec -> spec.name().startsWith(sections)).toList();
             if (sections.equals("default")) {
                 benchmark.run(scaleFactor, SPECS.subList(0, 1));
+            } else if (!named.isEmpty()) {
+                benchmark.run(scaleFactor, named);
             } else if (!sections.equals("launcher")) {
                 benchmark.run(scaleFactor, SPECS);
                 if (extras) {
@@ -139,9 +142,10 @@ public final class Benchmark {
             ours.put(spec, runs.measured(spec));
             discard(runs.out());
         }
-        double s3 = export("default to S3", "", true).seconds;
+        boolean withDefault = specs.get(0).equals(SPECS.get(0));
+        double s3 = withDefault ? export("default to S3", "", true).seconds : Double.NaN;
         spark.sparkContext().hadoopConfiguration().setLong("parquet.block.size", DEFAULT_ROW_GROUP);
-        double spark40 = best(out -> spark.read().parquet(source.toString()).write().parquet(out.toString()));
+        double spark40 = withDefault ? best(out -> spark.read().parquet(source.toString()).write().parquet(out.toString())) : Double.NaN;
         Map<Spec, Double> duck = new LinkedHashMap<>();
         for (Spec spec : specs) {
             duck.put(spec, best(out -> duck("COPY (SELECT * FROM read_parquet('" + source + "/*.parquet')) "
@@ -156,6 +160,9 @@ public final class Benchmark {
                     c.peakResidentBytes >> 20, c.files, c.rowGroups, c.worstRowGroupDeviation * 100, c.worstFileDeviation * 100,
                     duck.get(spec), c.seconds / duck.get(spec));
             BenchSummary.append(scaleFactor, spec.name(), rows, c.seconds, c.peakResidentBytes, duck.get(spec));
+        }
+        if (!withDefault) {
+            return;
         }
         double local = ours.get(specs.get(0)).seconds;
         System.out.printf("%nThe default export (multi_file, 40 MB row groups, snappy):%n");
