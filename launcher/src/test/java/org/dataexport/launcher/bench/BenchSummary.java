@@ -21,20 +21,20 @@ final class BenchSummary {
     private BenchSummary() {
     }
 
-    private record Row(double scaleFactor, long rows, double seconds, long peakResidentBytes, double duckSeconds) {
+    private record Row(double scaleFactor, long rows, double seconds, long peakResidentBytes, long peakHeapBytes, double duckSeconds) {
         double rowsPerSecond() {
             return rows / seconds;
         }
     }
 
-    static void append(double scaleFactor, String name, long rows, double seconds, long peakResidentBytes, double duckSeconds)
+    static void append(double scaleFactor, String name, long rows, double seconds, PeakMemory.Peaks peaks, double duckSeconds)
             throws IOException {
         String file = System.getProperty("bench.results");
         if (file == null) {
             return;
         }
-        Files.writeString(Path.of(file), String.format(Locale.ROOT, "%s\t%s\t%d\t%.4f\t%d\t%.4f%n", scaleFactor, name, rows, seconds,
-                peakResidentBytes, duckSeconds), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(Path.of(file), String.format(Locale.ROOT, "%s\t%s\t%d\t%.4f\t%d\t%d\t%.4f%n", scaleFactor, name, rows, seconds,
+                peaks.residentBytes(), peaks.heapAfterGcBytes(), duckSeconds), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     static void print(Path file) throws IOException {
@@ -43,31 +43,34 @@ final class BenchSummary {
             String[] f = line.split("\t");
             double scaleFactor = Double.parseDouble(f[0]);
             byCase.computeIfAbsent(f[1], k -> new TreeMap<>()).put(scaleFactor,
-                    new Row(scaleFactor, Long.parseLong(f[2]), Double.parseDouble(f[3]), Long.parseLong(f[4]), Double.parseDouble(f[5])));
+                    new Row(scaleFactor, Long.parseLong(f[2]), Double.parseDouble(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Double.parseDouble(f[6])));
         }
         if (byCase.isEmpty()) {
             return;
         }
         List<Double> scaleFactors = new ArrayList<>(byCase.values().iterator().next().keySet());
-        System.out.printf("%nAs the data grows (one JVM per scale factor; rows/s, peak RSS, ours / DuckDB):%n%-30s", "case");
+        String largestFactor = "SF" + scaleFactors.get(scaleFactors.size() - 1) + "/SF1";
+        System.out.printf("%nAs the data grows (one JVM per scale factor; rows/s, peak RSS, peak heap after GC, ours / DuckDB):%n%-30s", "case");
         for (double sf : scaleFactors) {
-            System.out.printf(" | %-28s", "SF " + sf);
+            System.out.printf(" | %-38s", "SF " + sf);
         }
-        System.out.printf(" | %-16s | %s%n", "rows/s SF3/SF1", "peak RSS SF" + scaleFactors.get(scaleFactors.size() - 1) + "/SF1");
+        System.out.printf(" | %-14s | %-17s | %s%n", "rows/s SF3/SF1", "RSS " + largestFactor, "heap " + largestFactor);
         for (Map.Entry<String, TreeMap<Double, Row>> entry : byCase.entrySet()) {
             TreeMap<Double, Row> rows = entry.getValue();
             System.out.printf("%-30s", entry.getKey());
             for (double sf : scaleFactors) {
                 Row row = rows.get(sf);
-                System.out.print(row == null ? String.format(" | %-28s", "-") : String.format(" | %,10.0f %6d MB %6.2f ", row.rowsPerSecond(),
-                        row.peakResidentBytes() >> 20, row.seconds() / row.duckSeconds()));
+                System.out.print(row == null ? String.format(" | %-38s", "-") : String.format(" | %,10.0f %6d MB %6d MB %6.2f ", row.rowsPerSecond(),
+                        row.peakResidentBytes() >> 20, row.peakHeapBytes() >> 20, row.seconds() / row.duckSeconds()));
             }
             Row one = rows.get(1.0);
             Row three = rows.get(3.0);
             Row largest = rows.lastEntry().getValue();
-            System.out.printf(" | %-16s | %s%n",
+            boolean grew = one != null && largest.scaleFactor() > 1;
+            System.out.printf(" | %-14s | %-17s | %s%n",
                     one != null && three != null ? String.format("%.2f", three.rowsPerSecond() / one.rowsPerSecond()) : "-",
-                    one != null && largest.scaleFactor() > 1 ? String.format("%.2f", (double) largest.peakResidentBytes() / one.peakResidentBytes()) : "-");
+                    grew ? String.format("%.2f", (double) largest.peakResidentBytes() / one.peakResidentBytes()) : "-",
+                    grew ? String.format("%.2f", (double) largest.peakHeapBytes() / one.peakHeapBytes()) : "-");
         }
     }
 }

@@ -152,14 +152,14 @@ public final class Benchmark {
                     + String.format(spec.duckCopy(), out))));
         }
 
-        System.out.printf("%-30s %8s %12s %9s %6s %7s %8s %9s %9s %8s%n", "case", "seconds", "rows/s", "peak RSS", "files", "groups",
+        System.out.printf("%-30s %8s %12s %9s %9s %6s %7s %8s %9s %9s %8s%n", "case", "seconds", "rows/s", "peak RSS", "peak heap", "files", "groups",
                 "worst RG", "worst file", "DuckDB s", "ours/DuckDB");
         for (Spec spec : specs) {
             Case c = ours.get(spec);
-            System.out.printf("%-30s %8.2f %,12.0f %6d MB %6d %7d %7.1f%% %8.1f%% %9.2f %8.2f%n", spec.name(), c.seconds, rows / c.seconds,
-                    c.peakResidentBytes >> 20, c.files, c.rowGroups, c.worstRowGroupDeviation * 100, c.worstFileDeviation * 100,
+            System.out.printf("%-30s %8.2f %,12.0f %6d MB %6d MB %6d %7d %7.1f%% %8.1f%% %9.2f %8.2f%n", spec.name(), c.seconds, rows / c.seconds,
+                    c.peaks.residentBytes() >> 20, c.peaks.heapAfterGcBytes() >> 20, c.files, c.rowGroups, c.worstRowGroupDeviation * 100, c.worstFileDeviation * 100,
                     duck.get(spec), c.seconds / duck.get(spec));
-            BenchSummary.append(scaleFactor, spec.name(), rows, c.seconds, c.peakResidentBytes, duck.get(spec));
+            BenchSummary.append(scaleFactor, spec.name(), rows, c.seconds, c.peaks, duck.get(spec));
         }
         if (!withDefault) {
             return;
@@ -177,13 +177,13 @@ public final class Benchmark {
     }
 
     /** Our time, peak memory and layout for one case; {@code seconds} the best of the runs. */
-    record Case(double seconds, long peakResidentBytes, int files, long rowGroups, double worstRowGroupDeviation, double worstFileDeviation,
+    record Case(double seconds, PeakMemory.Peaks peaks, int files, long rowGroups, double worstRowGroupDeviation, double worstFileDeviation,
                 int maxRowGroupsPerFile) {
     }
 
-    private record Runs(double seconds, long peakResidentBytes, Path out, ExportResult result) {
+    private record Runs(double seconds, PeakMemory.Peaks peaks, Path out, ExportResult result) {
         Case measured(Spec spec) throws SQLException, IOException {
-            return measure(out, result, spec.jsonl(), spec.rowGroup(), spec.target(), seconds, peakResidentBytes);
+            return measure(out, result, spec.jsonl(), spec.rowGroup(), spec.target(), seconds, peaks);
         }
     }
 
@@ -213,11 +213,11 @@ public final class Benchmark {
                 }
             }
         }
-        return new Runs(bestSeconds, PeakMemory.peakResidentBytes(), out, result);
+        return new Runs(bestSeconds, PeakMemory.read(), out, result);
     }
 
     /** Worst deviations, read from the files: row groups but each file's last vs R, files but each task's last vs T (0: none). */
-    static Case measure(Path out, ExportResult result, boolean jsonl, long rowGroup, long target, double seconds, long peakResidentBytes)
+    static Case measure(Path out, ExportResult result, boolean jsonl, long rowGroup, long target, double seconds, PeakMemory.Peaks peaks)
             throws SQLException, IOException {
         double worstGroup = 0;
         double worstFile = 0;
@@ -244,7 +244,7 @@ public final class Benchmark {
                 }
             }
         }
-        return new Case(seconds, peakResidentBytes, result.files().size(), groups, worstGroup, worstFile, maxGroups);
+        return new Case(seconds, peaks, result.files().size(), groups, worstGroup, worstFile, maxGroups);
     }
 
     private static List<Long> compressedRowGroupSizes(Path file) throws SQLException {

@@ -46,7 +46,7 @@ final class ShapeBenchmark {
                         + " \"row_group_size\": " + rowGroup + layout + "}");
                 long start = System.nanoTime();
                 ExportResult result = job.run(request);
-                Benchmark.Case c = Benchmark.measure(out, result, false, rowGroup, mode.equals("multi_file") ? target : 0, (System.nanoTime() - start) / 1e9, 0);
+                Benchmark.Case c = Benchmark.measure(out, result, false, rowGroup, mode.equals("multi_file") ? target : 0, (System.nanoTime() - start) / 1e9, PeakMemory.Peaks.NONE);
                 System.out.printf("%-14s %-12s %,12d %9.2f %6d %8d %13.1f%% %13.1f%%%n", shape, mode, rowGroup, c.seconds(), c.files(), c.rowGroups(),
                         c.worstRowGroupDeviation() * 100, c.worstFileDeviation() * 100);
                 Benchmark.discard(out);
