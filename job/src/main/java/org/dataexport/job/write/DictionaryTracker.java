@@ -3,11 +3,11 @@ package org.dataexport.job.write;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.column.values.ValuesWriter;
+import org.apache.parquet.column.values.dictionary.DictionaryValuesWriter;
 import org.apache.parquet.column.values.factory.DefaultValuesWriterFactory;
 import org.apache.parquet.column.values.factory.ValuesWriterFactory;
 import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
 
-import java.lang.invoke.MethodHandle;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,11 +18,8 @@ import java.util.Map;
  * misjudged by as much as the dictionaries weigh (nested and low-cardinality columns).
  */
 final class DictionaryTracker implements ValuesWriterFactory {
-    // parquet-java keeps whether a column fell back to itself; where the field is not there, no column is taken to have.
-    private static final MethodHandle FELL_BACK = PrivateFields.getter(FallbackValuesWriter.class, "fellBackAlready", boolean.class, false);
-
     private final ValuesWriterFactory delegate = new DefaultValuesWriterFactory();
-    private final Map<ColumnDescriptor, FallbackValuesWriter<?, ?>> dictionaryWriters = new HashMap<>();
+    private final Map<ColumnDescriptor, DictionaryOrPlainWriter> dictionaryWriters = new HashMap<>();
     private ParquetProperties properties;
 
     @Override
@@ -31,16 +28,22 @@ final class DictionaryTracker implements ValuesWriterFactory {
         delegate.initialize(properties);
     }
 
-    /** parquet-java's writer for the column; a dictionary writer of a hinted type with source-index hints ({@link SourceDictionaryWriters}). */
+    /**
+     * parquet-java's writer for the column; a dictionary with its fallback to plain values as a
+     * {@link DictionaryOrPlainWriter}, the dictionary with source-index hints where its type has them
+     * ({@link SourceDictionaryWriters}).
+     */
     @Override
     public ValuesWriter newValuesWriter(ColumnDescriptor descriptor) {
         ValuesWriter writer = delegate.newValuesWriter(descriptor);
-        writer = SourceDictionaryWriters.hinted(writer, properties.getDictionaryPageSizeThreshold(), properties.getAllocator())
-                .<ValuesWriter>map(hinted -> hinted).orElse(writer);
-        if (writer instanceof FallbackValuesWriter<?, ?> fallback) {
-            dictionaryWriters.put(descriptor, fallback);
+        if (!(writer instanceof FallbackValuesWriter<?, ?> fallback) || !(fallback.initialWriter instanceof DictionaryValuesWriter initial)) {
+            return writer;
         }
-        return writer;
+        DictionaryValuesWriter dictionary = SourceDictionaryWriters.hinted(initial, properties.getDictionaryPageSizeThreshold(),
+                properties.getAllocator()).orElse(initial);
+        DictionaryOrPlainWriter ours = new DictionaryOrPlainWriter(dictionary, fallback.fallBackWriter);
+        dictionaryWriters.put(descriptor, ours);
+        return ours;
     }
 
     /** Where the column's dictionary writer is told the source index of its next value (nowhere, without one). */
@@ -55,16 +58,16 @@ final class DictionaryTracker implements ValuesWriterFactory {
 
     /** A column's dictionary: its size now, and the largest it was seen at (it is dropped when it does not pay). */
     static final class Dictionary {
-        private final FallbackValuesWriter<?, ?> writer;
+        private final DictionaryOrPlainWriter writer;
         private long largest;
 
-        private Dictionary(FallbackValuesWriter<?, ?> writer) {
+        private Dictionary(DictionaryOrPlainWriter writer) {
             this.writer = writer;
         }
 
         /** Its entries' bytes, PLAIN-encoded and uncompressed, as the dictionary page will hold them. */
         long bytes() {
-            long bytes = writer == null ? 0 : writer.initialWriter.getAllocatedSize() - writer.initialWriter.getBufferedSize();
+            long bytes = writer == null ? 0 : writer.dictionary().getAllocatedSize() - writer.dictionary().getBufferedSize();
             largest = Math.max(largest, bytes);
             return bytes;
         }
@@ -75,11 +78,7 @@ final class DictionaryTracker implements ValuesWriterFactory {
 
         /** Whether the column fell back to plain encoding in this group: its dictionary outgrew the page, or did not pay. */
         boolean fellBack() {
-            try {
-                return writer != null && (boolean) FELL_BACK.invokeExact((Object) writer);
-            } catch (Throwable e) {
-                return false;
-            }
+            return writer != null && writer.fellBack();
         }
     }
 }

@@ -2,10 +2,8 @@ package org.dataexport.job.write;
 
 import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.column.Encoding;
-import org.apache.parquet.column.values.ValuesWriter;
 import org.apache.parquet.column.values.dictionary.DictionaryValuesWriter;
 import org.apache.parquet.column.values.dictionary.IntList;
-import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
 import org.apache.parquet.io.api.Binary;
 
 import java.lang.invoke.MethodHandle;
@@ -25,13 +23,10 @@ final class SourceDictionaryWriters {
     }
 
     /**
-     * The same writer with source-index hints, where the column has a dictionary writer of a hinted
-     * type (BINARY, INT32, INT64, DOUBLE); empty otherwise.
+     * The dictionary writer with source-index hints, where it is of a hinted type (BINARY, INT32, INT64,
+     * DOUBLE; the given one is then closed); empty otherwise.
      */
-    static Optional<FallbackValuesWriter<?, ?>> hinted(ValuesWriter writer, int maxDictionaryBytes, ByteBufferAllocator allocator) {
-        if (!(writer instanceof FallbackValuesWriter<?, ?> fallback) || !(fallback.initialWriter instanceof DictionaryValuesWriter initial)) {
-            return Optional.empty();
-        }
+    static Optional<DictionaryValuesWriter> hinted(DictionaryValuesWriter initial, int maxDictionaryBytes, ByteBufferAllocator allocator) {
         Encoding dataPages = initial.getEncoding();
         Encoding dictionaryPage = dataPages == Encoding.RLE_DICTIONARY ? Encoding.PLAIN : dataPages;
         DictionaryValuesWriter hinted;
@@ -47,13 +42,12 @@ final class SourceDictionaryWriters {
             return Optional.empty();
         }
         initial.close();
-        return Optional.of(FallbackValuesWriter.of(hinted, fallback.fallBackWriter));
+        return Optional.of(hinted);
     }
 
     /** Where a column's writer is told the source index of its next value. */
-    static SourceIds sourceIds(ValuesWriter writer) {
-        return writer instanceof FallbackValuesWriter<?, ?> fallback && fallback.initialWriter instanceof Hinted hinted
-                ? hinted.sourceIds() : SourceIds.NONE;
+    static SourceIds sourceIds(DictionaryOrPlainWriter writer) {
+        return writer != null && writer.dictionary() instanceof Hinted hinted ? hinted.sourceIds() : SourceIds.NONE;
     }
 
     private interface Hinted {

@@ -5,7 +5,6 @@ import org.apache.parquet.bytes.HeapByteBufferAllocator;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.values.ValuesWriter;
 import org.apache.parquet.column.values.dictionary.DictionaryValuesWriter;
-import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
 import org.apache.parquet.column.values.plain.PlainValuesReader;
 import org.apache.parquet.column.values.plain.PlainValuesWriter;
 import org.junit.jupiter.api.Test;
@@ -26,8 +25,8 @@ class SourceDictionaryWritersTest {
     void valuesKeepTheirIndexAcrossSourceDictionaries() throws Exception {
         HeapByteBufferAllocator allocator = new HeapByteBufferAllocator();
         ValuesWriter plain = new PlainValuesWriter(64, 1 << 20, allocator);
-        ValuesWriter writer = SourceDictionaryWriters.hinted(FallbackValuesWriter.of(new DictionaryValuesWriter.PlainLongDictionaryValuesWriter(
-                1 << 20, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator), plain), 1 << 20, allocator).orElseThrow();
+        DictionaryOrPlainWriter writer = new DictionaryOrPlainWriter(SourceDictionaryWriters.hinted(new DictionaryValuesWriter.PlainLongDictionaryValuesWriter(
+                1 << 20, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator), 1 << 20, allocator).orElseThrow(), plain);
         SourceDictionaryWriters.SourceIds ids = SourceDictionaryWriters.sourceIds(writer);
         assertNotSame(SourceDictionaryWriters.SourceIds.NONE, ids);
 
@@ -51,11 +50,9 @@ class SourceDictionaryWritersTest {
             written.add(second[id]);
         }
 
-        FallbackValuesWriter<?, ?> fallback = (FallbackValuesWriter<?, ?>) writer;
-        assertEquals(4, ((DictionaryValuesWriter.PlainLongDictionaryValuesWriter) fallback.initialWriter).getDictionarySize(),
-                "each value once in the row group's dictionary");
+        assertEquals(4, ((DictionaryValuesWriter.PlainLongDictionaryValuesWriter) writer.dictionary()).getDictionarySize(), "each value once in the row group's dictionary");
         PlainValuesWriter decoded = new PlainValuesWriter(64, 1 << 20, allocator);
-        ((DictionaryValuesWriter) fallback.initialWriter).fallBackAllValuesTo(decoded);
+        writer.dictionary().fallBackAllValuesTo(decoded);
         PlainValuesReader.LongPlainValuesReader reader = new PlainValuesReader.LongPlainValuesReader();
         reader.initFromPage(written.size(), ByteBufferInputStream.wrap(decoded.getBytes().toByteBuffer()));
         List<Long> read = new ArrayList<>();
