@@ -20,7 +20,13 @@ import java.util.Map;
 final class DictionaryTracker implements ValuesWriterFactory {
     private final ValuesWriterFactory delegate = new DefaultValuesWriterFactory();
     private final Map<ColumnDescriptor, DictionaryOrPlainWriter> dictionaryWriters = new HashMap<>();
+    private final Map<ColumnDescriptor, SourceDictionaryWriters.IdTable> idTables;
     private ParquetProperties properties;
+
+    /** @param idTables the task's source-index tables by column, kept across its row groups (filled in here) */
+    DictionaryTracker(Map<ColumnDescriptor, SourceDictionaryWriters.IdTable> idTables) {
+        this.idTables = idTables;
+    }
 
     @Override
     public void initialize(ParquetProperties properties) {
@@ -40,7 +46,7 @@ final class DictionaryTracker implements ValuesWriterFactory {
             return writer;
         }
         DictionaryValuesWriter dictionary = SourceDictionaryWriters.hinted(initial, properties.getDictionaryPageSizeThreshold(),
-                properties.getAllocator()).orElse(initial);
+                properties.getAllocator(), idTables.computeIfAbsent(descriptor, column -> new SourceDictionaryWriters.IdTable())).orElse(initial);
         DictionaryOrPlainWriter ours = new DictionaryOrPlainWriter(dictionary, fallback.fallBackWriter);
         dictionaryWriters.put(descriptor, ours);
         return ours;

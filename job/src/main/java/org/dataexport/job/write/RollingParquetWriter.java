@@ -3,6 +3,7 @@ package org.dataexport.job.write;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -57,6 +58,8 @@ public final class RollingParquetWriter implements AutoCloseable {
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final List<WrittenFile> written = new ArrayList<>();
     private final Optional<Preamble> preamble;
+    // Per column, the source-to-group dictionary indices, kept across row groups (SourceDictionaryWriters.IdTable).
+    private final Map<ColumnDescriptor, SourceDictionaryWriters.IdTable> idTables = new HashMap<>();
 
     // What buffered bytes become when written, per column: learned from the sample and every group.
     private final SizeModel model;
@@ -100,7 +103,7 @@ public final class RollingParquetWriter implements AutoCloseable {
         this.properties = ParquetWriteConf.properties(conf, tuning, new ParquetWriteSupport().init(conf).getSchema());
         this.codecFactory = new CodecFactory(conf, properties.getPageSizeThreshold());
         this.compressor = codecFactory.getCompressor(ParquetOutputFormat.getCompression(conf));
-        this.sample = new SizeSample(conf, properties, compressor, layout.rowGroupSizeBytes(), MIN_ROWS_BETWEEN_CHECKS);
+        this.sample = new SizeSample(conf, properties, compressor, layout.rowGroupSizeBytes(), MIN_ROWS_BETWEEN_CHECKS, idTables);
         this.model = sample.model();
     }
 
@@ -277,7 +280,7 @@ public final class RollingParquetWriter implements AutoCloseable {
     private void startRowGroup() throws IOException {
         // A column that fell back to plain in an earlier group (or the sample) is plain from the start.
         group = new RowGroupBuffer(schema, writeSupport, ParquetWriteConf.withoutDictionaries(properties, schema, model::fellBackToPlain),
-                compressor);
+                compressor, idTables);
         // The first look comes at half the group's expected rows, at most 100 rows in.
         long expectedRows = (long) (rowGroupLimit() / Math.max(writtenBytesPerRow, 1.0));
         nextSizeCheck = Math.max(1, Math.min(expectedRows / 2, MIN_ROWS_BETWEEN_CHECKS));

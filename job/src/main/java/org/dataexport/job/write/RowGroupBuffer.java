@@ -16,6 +16,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One row group being built in memory: per column, finished pages held compressed, the open page
@@ -35,11 +36,12 @@ final class RowGroupBuffer {
     private final SourceDictionaryWriters.SourceIds[] sourceIds;
     private long rows;
 
+    /** @param idTables the task's source-index tables by column ({@link SourceDictionaryWriters.IdTable}), kept across its groups */
     RowGroupBuffer(MessageType schema, WriteSupport<InternalRow> writeSupport, ParquetProperties baseProperties,
-                   CompressionCodecFactory.BytesInputCompressor compressor) {
+                   CompressionCodecFactory.BytesInputCompressor compressor, Map<ColumnDescriptor, SourceDictionaryWriters.IdTable> idTables) {
         this.schema = schema;
         this.writeSupport = writeSupport;
-        DictionaryTracker tracker = new DictionaryTracker();
+        DictionaryTracker tracker = new DictionaryTracker(idTables);
         ParquetProperties properties = ParquetProperties.copy(baseProperties).withValuesWriterFactory(tracker).build();
         this.pageStore = new ColumnChunkPageWriteStore(compressor, schema, properties.getAllocator(),
                 properties.getColumnIndexTruncateLength(), properties.getPageWriteChecksumEnabled());

@@ -1,6 +1,7 @@
 package org.dataexport.job.write;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -13,6 +14,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A task's first rows, copied while they are encoded into a row group that is measured and thrown
@@ -33,6 +35,7 @@ final class SizeSample {
     private final long rowGroupSize;
     private final long minRowsBetweenChecks;
     private final Configuration conf;
+    private final Map<ColumnDescriptor, SourceDictionaryWriters.IdTable> idTables;
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private RowGroupBuffer group;
     private final SizeModel model;
@@ -46,8 +49,9 @@ final class SizeSample {
     private long copiedBytes;
 
     SizeSample(Configuration conf, ParquetProperties properties, CompressionCodecFactory.BytesInputCompressor compressor,
-               long rowGroupSize, long minRowsBetweenChecks) {
+               long rowGroupSize, long minRowsBetweenChecks, Map<ColumnDescriptor, SourceDictionaryWriters.IdTable> idTables) {
         this.conf = conf;
+        this.idTables = idTables;
         this.compressor = compressor;
         this.properties = properties;
         this.rowGroupSize = rowGroupSize;
@@ -60,7 +64,7 @@ final class SizeSample {
     private RowGroupBuffer newGroup() {
         WriteSupport<InternalRow> support = new ParquetWriteSupport();
         MessageType schema = support.init(conf).getSchema();
-        return new RowGroupBuffer(schema, support, properties, compressor);
+        return new RowGroupBuffer(schema, support, properties, compressor, idTables);
     }
 
     SizeModel model() {

@@ -7,7 +7,6 @@ import org.apache.parquet.column.values.dictionary.IntList;
 import org.apache.parquet.io.api.Binary;
 
 import java.lang.invoke.MethodHandle;
-import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -26,18 +25,19 @@ final class SourceDictionaryWriters {
      * The dictionary writer with source-index hints, where it is of a hinted type (BINARY, INT32, INT64,
      * DOUBLE; the given one is then closed); empty otherwise.
      */
-    static Optional<DictionaryValuesWriter> hinted(DictionaryValuesWriter initial, int maxDictionaryBytes, ByteBufferAllocator allocator) {
+    static Optional<DictionaryValuesWriter> hinted(DictionaryValuesWriter initial, int maxDictionaryBytes, ByteBufferAllocator allocator,
+                                                   IdTable table) {
         Encoding dataPages = initial.getEncoding();
         Encoding dictionaryPage = dataPages == Encoding.RLE_DICTIONARY ? Encoding.PLAIN : dataPages;
         DictionaryValuesWriter hinted;
         if (initial instanceof DictionaryValuesWriter.PlainBinaryDictionaryValuesWriter) {
-            hinted = new BinaryWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            hinted = new BinaryWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator, new SourceIds(table));
         } else if (initial instanceof DictionaryValuesWriter.PlainLongDictionaryValuesWriter) {
-            hinted = new LongWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            hinted = new LongWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator, new SourceIds(table));
         } else if (initial instanceof DictionaryValuesWriter.PlainIntegerDictionaryValuesWriter) {
-            hinted = new IntWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            hinted = new IntWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator, new SourceIds(table));
         } else if (initial instanceof DictionaryValuesWriter.PlainDoubleDictionaryValuesWriter) {
-            hinted = new DoubleWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            hinted = new DoubleWriter(maxDictionaryBytes, dataPages, dictionaryPage, allocator, new SourceIds(table));
         } else {
             return Optional.empty();
         }
@@ -59,24 +59,27 @@ final class SourceDictionaryWriters {
      * each source entry seen, for as long as the source dictionary stays the same.
      */
     static class SourceIds {
-        static final SourceIds NONE = new SourceIds() {
+        static final SourceIds NONE = new SourceIds(new IdTable()) {
             @Override
             void next(Object source, int maxId, int sourceId) {
             }
         };
 
+        private final IdTable table;
         private Object source;
-        private int[] groupIds;
         private int pending = -1;
         // The source entry of the value being written the ordinary way, to learn its row-group index from.
         private int learning = -1;
 
+        SourceIds(IdTable table) {
+            this.table = table;
+        }
+
         /** The next value written is entry {@code sourceId} (of {@code 0..maxId}) of the dictionary {@code source}. */
         void next(Object source, int maxId, int sourceId) {
-            if (source != this.source) {
+            if (source != this.source || !table.heldBy(this)) {
                 this.source = source;
-                groupIds = new int[maxId + 1];
-                Arrays.fill(groupIds, -1);
+                table.start(this, maxId + 1);
             }
             pending = sourceId;
         }
@@ -88,8 +91,9 @@ final class SourceDictionaryWriters {
         boolean addKnown(IntList indices) {
             int hint = pending;
             pending = -1;
-            if (hint >= 0 && groupIds[hint] >= 0) {
-                indices.add(groupIds[hint]);
+            int known = hint >= 0 ? table.get(hint) : -1;
+            if (known >= 0) {
+                indices.add(known);
                 return true;
             }
             learning = hint;
@@ -99,16 +103,51 @@ final class SourceDictionaryWriters {
         /** After a value was written parquet-java's way: the index it added is its source entry's from now on. */
         void learn(IntList indices) {
             if (learning >= 0) {
-                groupIds[learning] = lastIndex(indices);
+                table.put(learning, lastIndex(indices));
                 learning = -1;
             }
         }
 
         void clear() {
             source = null;
-            groupIds = null;
             pending = -1;
             learning = -1;
+        }
+    }
+
+    /**
+     * A column's source-to-group indices, kept by its task across row groups: a new group or source
+     * dictionary starts it afresh by moving to the next stamp, not by clearing an array of the source
+     * dictionary's size (which, per group and column, cost a few percent of an export at 2 MB groups).
+     */
+    static final class IdTable {
+        private int[] ids = new int[0];
+        private int[] stamps = new int[0];
+        private int stamp;
+        private SourceIds holder;
+
+        boolean heldBy(SourceIds ids) {
+            return holder == ids;
+        }
+
+        /** Forgets every entry; {@code entries} may be asked for from now on. */
+        void start(SourceIds by, int entries) {
+            holder = by;
+            if (ids.length < entries || stamp == Integer.MAX_VALUE) {
+                ids = new int[Math.max(entries, ids.length)];
+                stamps = new int[ids.length];
+                stamp = 0;
+            }
+            stamp++;
+        }
+
+        int get(int entry) {
+            return stamps[entry] == stamp ? ids[entry] : -1;
+        }
+
+        void put(int entry, int index) {
+            ids[entry] = index;
+            stamps[entry] = stamp;
         }
     }
 
@@ -129,10 +168,11 @@ final class SourceDictionaryWriters {
     }
 
     private static final class BinaryWriter extends DictionaryValuesWriter.PlainBinaryDictionaryValuesWriter implements Hinted {
-        private final SourceIds ids = new SourceIds();
+        private final SourceIds ids;
 
-        BinaryWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator) {
+        BinaryWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator, SourceIds ids) {
             super(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            this.ids = ids;
         }
 
         @Override
@@ -156,10 +196,11 @@ final class SourceDictionaryWriters {
     }
 
     private static final class LongWriter extends DictionaryValuesWriter.PlainLongDictionaryValuesWriter implements Hinted {
-        private final SourceIds ids = new SourceIds();
+        private final SourceIds ids;
 
-        LongWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator) {
+        LongWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator, SourceIds ids) {
             super(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            this.ids = ids;
         }
 
         @Override
@@ -183,10 +224,11 @@ final class SourceDictionaryWriters {
     }
 
     private static final class IntWriter extends DictionaryValuesWriter.PlainIntegerDictionaryValuesWriter implements Hinted {
-        private final SourceIds ids = new SourceIds();
+        private final SourceIds ids;
 
-        IntWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator) {
+        IntWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator, SourceIds ids) {
             super(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            this.ids = ids;
         }
 
         @Override
@@ -210,10 +252,11 @@ final class SourceDictionaryWriters {
     }
 
     private static final class DoubleWriter extends DictionaryValuesWriter.PlainDoubleDictionaryValuesWriter implements Hinted {
-        private final SourceIds ids = new SourceIds();
+        private final SourceIds ids;
 
-        DoubleWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator) {
+        DoubleWriter(int maxDictionaryBytes, Encoding dataPages, Encoding dictionaryPage, ByteBufferAllocator allocator, SourceIds ids) {
             super(maxDictionaryBytes, dataPages, dictionaryPage, allocator);
+            this.ids = ids;
         }
 
         @Override

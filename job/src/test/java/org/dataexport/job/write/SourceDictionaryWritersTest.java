@@ -26,7 +26,7 @@ class SourceDictionaryWritersTest {
         HeapByteBufferAllocator allocator = new HeapByteBufferAllocator();
         ValuesWriter plain = new PlainValuesWriter(64, 1 << 20, allocator);
         DictionaryOrPlainWriter writer = new DictionaryOrPlainWriter(SourceDictionaryWriters.hinted(new DictionaryValuesWriter.PlainLongDictionaryValuesWriter(
-                1 << 20, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator), 1 << 20, allocator).orElseThrow(), plain);
+                1 << 20, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator), 1 << 20, allocator, new SourceDictionaryWriters.IdTable()).orElseThrow(), plain);
         SourceDictionaryWriters.SourceIds ids = SourceDictionaryWriters.sourceIds(writer);
         assertNotSame(SourceDictionaryWriters.SourceIds.NONE, ids);
 
@@ -51,14 +51,42 @@ class SourceDictionaryWritersTest {
         }
 
         assertEquals(4, ((DictionaryValuesWriter.PlainLongDictionaryValuesWriter) writer.dictionary()).getDictionarySize(), "each value once in the row group's dictionary");
-        PlainValuesWriter decoded = new PlainValuesWriter(64, 1 << 20, allocator);
-        writer.dictionary().fallBackAllValuesTo(decoded);
+        assertEquals(written, decoded(writer, written.size()));
+    }
+
+    @Test
+    void aNewRowGroupStartsAfreshOnTheSameTable() throws Exception {
+        HeapByteBufferAllocator allocator = new HeapByteBufferAllocator();
+        SourceDictionaryWriters.IdTable table = new SourceDictionaryWriters.IdTable();
+        Object source = new Object();
+        long[] entries = {5, 6, 7, 8};
+        List<List<Long>> groups = List.of(List.of(0L, 1L, 2L, 1L), List.of(3L, 1L, 3L, 0L)); // source ids, group by group
+        for (List<Long> sourceIds : groups) {
+            // A group's writer is new, its table the task's: the last group's indices must not leak into this one.
+            DictionaryOrPlainWriter writer = new DictionaryOrPlainWriter(SourceDictionaryWriters.hinted(new DictionaryValuesWriter.PlainLongDictionaryValuesWriter(
+                    1 << 20, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, allocator), 1 << 20, allocator, table).orElseThrow(),
+                    new PlainValuesWriter(64, 1 << 20, allocator));
+            SourceDictionaryWriters.SourceIds ids = SourceDictionaryWriters.sourceIds(writer);
+            List<Long> written = new ArrayList<>();
+            for (long id : sourceIds) {
+                ids.next(source, entries.length - 1, (int) id);
+                writer.writeLong(entries[(int) id]);
+                written.add(entries[(int) id]);
+            }
+            assertEquals(written, decoded(writer, written.size()));
+        }
+    }
+
+    /** The values the writer's row-group indices stand for, re-encoded as plain values (as parquet-java's fallback does) and read back. */
+    private static List<Long> decoded(DictionaryOrPlainWriter writer, int count) throws Exception {
+        PlainValuesWriter plain = new PlainValuesWriter(64, 1 << 20, new HeapByteBufferAllocator());
+        writer.dictionary().fallBackAllValuesTo(plain);
         PlainValuesReader.LongPlainValuesReader reader = new PlainValuesReader.LongPlainValuesReader();
-        reader.initFromPage(written.size(), ByteBufferInputStream.wrap(decoded.getBytes().toByteBuffer()));
+        reader.initFromPage(count, ByteBufferInputStream.wrap(plain.getBytes().toByteBuffer()));
         List<Long> read = new ArrayList<>();
-        for (int i = 0; i < written.size(); i++) {
+        for (int i = 0; i < count; i++) {
             read.add(reader.readLong());
         }
-        assertEquals(written, read);
+        return read;
     }
 }
