@@ -4,6 +4,7 @@ import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetDictionary;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.BooleanType;
@@ -35,6 +36,8 @@ final class ValueCopies {
     private static final MethodHandle SPARK_DICTIONARY = PrivateFields.getter(WritableColumnVector.class, "dictionary", Object.class, null);
     private static final MethodHandle PARQUET_DICTIONARY = PrivateFields.getter(ParquetDictionary.class, "dictionary", Object.class, null);
     private static final MethodHandle NEEDS_TRANSFORM = PrivateFields.getter(ParquetDictionary.class, "needTransform", Object.class, null);
+    // The bytes of an on-heap vector's strings (in its array child), to view them without a UTF8String per value.
+    private static final MethodHandle HEAP_BYTES = PrivateFields.getter(OnHeapColumnVector.class, "byteData", Object.class, null);
 
     private ValueCopies() {
     }
@@ -83,6 +86,9 @@ final class ValueCopies {
         private Object sparkDictionary;
         private org.apache.parquet.column.Dictionary entries;
         private WritableColumnVector indices;
+        // A binary dictionary's entries as byte arrays, made as first met: parquet-java's own are views of
+        // the page's buffer, which compare (for the statistics of every value) and hash a byte at a time.
+        private Binary[] binaries;
 
         void prepare(ColumnVector vector) {
             indices = null;
@@ -91,11 +97,25 @@ final class ValueCopies {
                 Object dictionary = invoke(SPARK_DICTIONARY, writable);
                 if (dictionary != sparkDictionary) {
                     sparkDictionary = dictionary;
+                    binaries = null;
                     entries = dictionary instanceof ParquetDictionary parquet && Boolean.FALSE.equals(invoke(NEEDS_TRANSFORM, parquet))
                             ? (org.apache.parquet.column.Dictionary) invoke(PARQUET_DICTIONARY, parquet) : null;
                 }
                 indices = entries == null ? null : writable.getDictionaryIds();
             }
+        }
+
+        /** Entry {@code id} of the source page's binary dictionary, backed by an array of its own. */
+        Binary binary(int id) {
+            if (binaries == null) {
+                binaries = new Binary[entries.getMaxId() + 1];
+            }
+            Binary entry = binaries[id];
+            if (entry == null) {
+                entry = Binary.fromConstantByteArray(entries.decodeToBinary(id).getBytes());
+                binaries[id] = entry;
+            }
+            return entry;
         }
     }
 
@@ -223,12 +243,19 @@ final class ValueCopies {
     private record StringCopy(SourcePage page) implements ValueCopy {
         @Override
         public void copy(ColumnVector vector, int from, int to, ColumnWriter writer, int defined, Range range) {
+            byte[] heapBytes = page.indices == null && vector instanceof OnHeapColumnVector heap
+                    && invoke(HEAP_BYTES, heap.arrayData()) instanceof byte[] bytes ? bytes : null;
             for (int row = from; row < to; row++) {
                 if (range.isNull(vector, row, writer, defined)) {
                     continue;
                 }
                 if (page.indices != null) {
-                    writer.write(page.entries.decodeToBinary(page.indices.getDictId(row)), 0, defined);
+                    writer.write(page.binary(page.indices.getDictId(row)), 0, defined);
+                    continue;
+                }
+                if (heapBytes != null) {
+                    OnHeapColumnVector heap = (OnHeapColumnVector) vector;
+                    writer.write(Binary.fromReusedByteArray(heapBytes, heap.getArrayOffset(row), heap.getArrayLength(row)), 0, defined);
                     continue;
                 }
                 UTF8String value = vector.getUTF8String(row);
