@@ -9,9 +9,6 @@ import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetOutputFormat;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
@@ -68,17 +65,11 @@ public final class RollingParquetWriter implements AutoCloseable {
     // The task's first rows, until they have taught the model.
     private SizeSample sample;
 
-    // The open file, or null between files.
-    private Path path;
-    private FileSystemOutputFile outputFile;
-    private FileSystemOutputFile tailOutput;
-    private ColumnChunkSizes fileWriter;
-    private WriteSupport<InternalRow> writeSupport;
-    private MessageType schema;
-    private Map<String, String> extraMetadata;
+    // The open file, or null between files; single_file's tail file while it is written.
+    private OpenParquetFile file;
+    private OpenParquetFile tailFile;
     private RowGroupBuffer group;
     private long nextSizeCheck;
-    private int rowGroupsInFile;
 
     public RollingParquetWriter(Configuration conf, FileSystem fs, FileLayout layout, ParquetTuning tuning, int partition,
                                 IntFunction<Path> pathForSequence) {
@@ -114,7 +105,7 @@ public final class RollingParquetWriter implements AutoCloseable {
             }
             return;
         }
-        if (fileWriter == null) {
+        if (file == null) {
             openFile();
         }
         group.write(row);
@@ -140,7 +131,7 @@ public final class RollingParquetWriter implements AutoCloseable {
                 }
                 continue;
             }
-            if (fileWriter == null) {
+            if (file == null) {
                 openFile();
             }
             int end = (int) Math.min(rows, next + Math.max(1, nextSizeCheck - group.rows()));
@@ -156,7 +147,7 @@ public final class RollingParquetWriter implements AutoCloseable {
     public long bytesWritten() {
         long closed = written.stream().mapToLong(WrittenFile::fileBytes).sum();
         try {
-            return closed + (fileWriter == null ? 0 : fileWriter.getPos());
+            return closed + (file == null ? 0 : file.position());
         } catch (IOException e) {
             return closed;
         }
@@ -167,7 +158,7 @@ public final class RollingParquetWriter implements AutoCloseable {
         if (sample != null) {
             endSample();
         }
-        if (fileWriter != null) {
+        if (file != null) {
             closeFile();
         }
         return List.copyOf(written);
@@ -184,16 +175,13 @@ public final class RollingParquetWriter implements AutoCloseable {
         }
         WrittenFile tail = null;
         if (group != null && group.rows() > 0 && group.estimatedWrittenSize(model) < layout.rowGroupSizeBytes() * (1 - TAIL_TOLERANCE)) {
-            tailOutput = new FileSystemOutputFile(fs, tailPath);
-            ColumnChunkSizes tailWriter = new ColumnChunkSizes(tailOutput, schema, layout.rowGroupSizeBytes(), properties);
-            tailWriter.start();
-            group.flushTo(tailWriter, model);
+            tailFile = OpenParquetFile.create(conf, fs, tailPath, layout.rowGroupSizeBytes(), properties, tuning.keyValueMetadata());
+            group.flushTo(tailFile.writer(), model);
             group = null;
-            tailWriter.end(footerMetadata());
-            tailOutput = null;
-            tail = WrittenFile.fromFooter(tailPath.toString(), partition, WrittenFile.TAIL_SEQUENCE, tailWriter.getFooter(), tailWriter.getPos());
+            tail = tailFile.close(partition, WrittenFile.TAIL_SEQUENCE);
+            tailFile = null;
         }
-        if (fileWriter != null && rowGroupsInFile == 0 && (group == null || group.rows() == 0)) {
+        if (file != null && file.rowGroups() == 0 && (group == null || group.rows() == 0)) {
             abandonFile();
         }
         List<WrittenFile> files = new ArrayList<>(finish());
@@ -208,7 +196,7 @@ public final class RollingParquetWriter implements AutoCloseable {
         if (sample != null) {
             endSample();
         }
-        if (fileWriter == null && written.isEmpty()) {
+        if (file == null && written.isEmpty()) {
             openFile();
         }
         return finish();
@@ -250,37 +238,30 @@ public final class RollingParquetWriter implements AutoCloseable {
         if (target <= 0) {
             return layout.rowGroupSizeBytes();
         }
-        return Math.max(1, Math.min(layout.rowGroupSizeBytes(), target - fileWriter.getPos()));
+        return Math.max(1, Math.min(layout.rowGroupSizeBytes(), target - file.position()));
     }
 
     private boolean fileIsFull() throws IOException {
         if (layout.maxRowGroupsPerFile() > 0) {
-            return rowGroupsInFile >= layout.maxRowGroupsPerFile();
+            return file.rowGroups() >= layout.maxRowGroupsPerFile();
         }
         long target = layout.effectiveTargetFileSize();
-        return target > 0 && fileWriter.getPos() >= target * (1 - TARGET_SLACK);
+        return target > 0 && file.position() >= target * (1 - TARGET_SLACK);
     }
 
     private void openFile() throws IOException {
-        path = pathForSequence.apply(written.size());
-        writeSupport = new ParquetWriteSupport();
-        WriteSupport.WriteContext context = writeSupport.init(conf);
-        schema = context.getSchema();
-        extraMetadata = context.getExtraMetaData();
-        outputFile = new FileSystemOutputFile(fs, path);
-        fileWriter = new ColumnChunkSizes(outputFile, schema, layout.rowGroupSizeBytes(), properties);
-        fileWriter.start();
+        file = OpenParquetFile.create(conf, fs, pathForSequence.apply(written.size()), layout.rowGroupSizeBytes(), properties,
+                tuning.keyValueMetadata());
         if (preamble.isPresent() && written.isEmpty()) {
-            preamble.get().writeTo(fileWriter);
+            preamble.get().writeTo(file.writer());
         }
-        rowGroupsInFile = 0;
         startRowGroup();
     }
 
     private void startRowGroup() throws IOException {
         // A column that fell back to plain in an earlier group (or the sample) is plain from the start.
-        group = new RowGroupBuffer(schema, writeSupport, ParquetWriteConf.withoutDictionaries(properties, schema, model::fellBackToPlain),
-                compressor, idTables);
+        group = new RowGroupBuffer(file.schema(), file.writeSupport(),
+                ParquetWriteConf.withoutDictionaries(properties, file.schema(), model::fellBackToPlain), compressor, idTables);
         // The first look comes at half the group's expected rows, at most 100 rows in.
         long expectedRows = (long) (rowGroupLimit() / Math.max(writtenBytesPerRow, 1.0));
         nextSizeCheck = Math.max(1, Math.min(expectedRows / 2, MIN_ROWS_BETWEEN_CHECKS));
@@ -288,10 +269,10 @@ public final class RollingParquetWriter implements AutoCloseable {
 
     private void flushRowGroup() throws IOException {
         boolean hasRows = group.rows() > 0;
-        group.flushTo(fileWriter, model);
+        group.flushTo(file.writer(), model);
         group = null;
         if (hasRows) {
-            rowGroupsInFile++;
+            file.rowGroupWritten();
         }
     }
 
@@ -299,31 +280,20 @@ public final class RollingParquetWriter implements AutoCloseable {
         if (group != null) {
             flushRowGroup();
         }
-        fileWriter.end(footerMetadata());
-        written.add(WrittenFile.fromFooter(path.toString(), partition, written.size(), fileWriter.getFooter(), fileWriter.getPos()));
-        fileWriter = null;
+        written.add(file.close(partition, written.size()));
+        file = null;
     }
 
     private void abandonFile() throws IOException {
-        if (fileWriter != null) {
-            fileWriter = null;
+        if (file != null) {
+            OpenParquetFile abandoned = file;
+            file = null;
             if (group != null) {
                 group.release();
                 group = null;
             }
-            outputFile.abort();
+            abandoned.abandon();
         }
-    }
-
-    /** Spark's key-value pairs (its schema, its version), the object model's name, and the request's own pairs. */
-    private Map<String, String> footerMetadata() {
-        Map<String, String> metadata = new HashMap<>(extraMetadata);
-        if (writeSupport.getName() != null) {
-            metadata.put(ParquetWriter.OBJECT_MODEL_NAME_PROP, writeSupport.getName());
-        }
-        metadata.putAll(writeSupport.finalizeWrite().getExtraMetaData());
-        metadata.putAll(tuning.keyValueMetadata());
-        return metadata;
     }
 
     /** Abandons the open file after a failure (or a kill), without publishing it; the driver removes the staging directory. */
@@ -339,9 +309,9 @@ public final class RollingParquetWriter implements AutoCloseable {
                 sample = null;
             }
             abandonFile();
-            if (tailOutput != null) {
-                tailOutput.abort();
-                tailOutput = null;
+            if (tailFile != null) {
+                tailFile.abandon();
+                tailFile = null;
             }
         } finally {
             codecFactory.release();
