@@ -143,7 +143,8 @@ public final class Benchmark {
             discard(runs.out());
         }
         boolean withDefault = specs.get(0).equals(SPECS.get(0));
-        double s3 = withDefault ? export("default to S3", "", true).seconds : Double.NaN;
+        Runs toS3 = withDefault ? export("default to S3", "", true) : null;
+        double s3 = withDefault ? toS3.seconds() : Double.NaN;
         spark.sparkContext().hadoopConfiguration().setLong("parquet.block.size", DEFAULT_ROW_GROUP);
         double spark40 = withDefault ? best(out -> spark.read().parquet(source.toString()).write().parquet(out.toString())) : Double.NaN;
         Map<Spec, Double> duck = new LinkedHashMap<>();
@@ -167,7 +168,8 @@ public final class Benchmark {
         double local = ours.get(specs.get(0)).seconds;
         System.out.printf("%nThe default export (multi_file, 40 MB row groups, snappy):%n");
         System.out.printf("  ours / DuckDB (goal <= 1.5):                    %.2f%n", local / duck.get(specs.get(0)));
-        System.out.printf("  to the embedded S3 server / to local disk (goal <= 1.2): %.2f (%.2f s)%n", s3 / local, s3);
+        System.out.printf("  to the embedded S3 server / to local disk (goal <= 1.2): %.2f (%.2f s; the S3 server, in this JVM on the same "
+                + "cores, used %.2f s of CPU a run)%n", s3 / local, s3, toS3.serverCpuSeconds());
         System.out.printf("  ours / Spark df.write.parquet at 40 MB blocks:  %.2f (%.2f s)%n", local / spark40, spark40);
         Map<String, Double> byName = new LinkedHashMap<>();
         ours.forEach((spec, c) -> byName.put(spec.name(), c.seconds));
@@ -181,7 +183,8 @@ public final class Benchmark {
                 int maxRowGroupsPerFile) {
     }
 
-    private record Runs(double seconds, PeakMemory.Peaks peaks, Path out, ExportResult result) {
+    /** @param serverCpuSeconds the embedded S3 server's CPU time a run (its Jetty threads), 0 for local disk */
+    private record Runs(double seconds, PeakMemory.Peaks peaks, Path out, ExportResult result, double serverCpuSeconds) {
         Case measured(Spec spec) throws SQLException, IOException {
             return measure(out, result, spec.jsonl(), spec.rowGroup(), spec.target(), seconds, peaks);
         }
@@ -192,7 +195,9 @@ public final class Benchmark {
         Path out = null;
         ExportResult result = null;
         PeakMemory.reset();
+        long serverCpu = 0;
         try (EmbeddedS3 s3 = toS3 ? EmbeddedS3.start("127.0.0.1", 0, S3_KEY, S3_SECRET, S3_BUCKET) : null) {
+            Map<Long, Long> serverCpuBefore = serverThreadsCpu();
             for (int run = 0; run < RUNS; run++) {
                 // Only the last run's files are kept, to be measured: at SF 10 a case writes gigabytes.
                 if (out != null) {
@@ -212,8 +217,23 @@ public final class Benchmark {
                     s3.blobStore().clearContainer(S3_BUCKET);
                 }
             }
+            for (Map.Entry<Long, Long> thread : serverThreadsCpu().entrySet()) {
+                serverCpu += thread.getValue() - serverCpuBefore.getOrDefault(thread.getKey(), 0L);
+            }
         }
-        return new Runs(bestSeconds, PeakMemory.read(), out, result);
+        return new Runs(bestSeconds, PeakMemory.read(), out, result, serverCpu / 1e9 / RUNS);
+    }
+
+    /** CPU nanoseconds so far of each of the embedded S3 server's threads (its Jetty's), by thread id. */
+    private static Map<Long, Long> serverThreadsCpu() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new LinkedHashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith("S3Proxy-Jetty")) {
+                cpu.put(info.getThreadId(), Math.max(0, threads.getThreadCpuTime(info.getThreadId())));
+            }
+        }
+        return cpu;
     }
 
     /** Worst deviations, read from the files: row groups but each file's last vs R, files but each task's last vs T (0: none). */
