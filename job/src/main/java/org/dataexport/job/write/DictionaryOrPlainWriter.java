@@ -18,7 +18,6 @@ import org.apache.parquet.io.api.Binary;
 final class DictionaryOrPlainWriter extends ValuesWriter {
     private final DictionaryValuesWriter dictionary;
     private final ValuesWriter plain;
-    private ValuesWriter current;
     private boolean fellBack;
     private boolean usedDictionary;
     // The values' bytes as plain encoding would hold them (binary: a 4-byte length each), for the first page's check.
@@ -28,7 +27,11 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
     DictionaryOrPlainWriter(DictionaryValuesWriter dictionary, ValuesWriter plain) {
         this.dictionary = dictionary;
         this.plain = plain;
-        this.current = dictionary;
+    }
+
+    /** The writer values go to now: the dictionary, or plain values once the column fell back. */
+    private ValuesWriter current() {
+        return fellBack ? plain : dictionary;
     }
 
     DictionaryValuesWriter dictionary() {
@@ -108,7 +111,6 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
     private void fallBack() {
         fellBack = true;
         dictionary.fallBackAllValuesTo(plain);
-        current = plain;
     }
 
     @Override
@@ -126,12 +128,12 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
             }
             fallBack();
         }
-        return current.getBytes();
+        return current().getBytes();
     }
 
     @Override
     public Encoding getEncoding() {
-        Encoding encoding = current.getEncoding();
+        Encoding encoding = current().getEncoding();
         if (!fellBack && !usedDictionary) {
             usedDictionary = encoding.usesDictionary();
         }
@@ -142,7 +144,7 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
     public void reset() {
         rawBytes = 0;
         firstPage = false;
-        current.reset();
+        current().reset();
     }
 
     @Override
@@ -153,7 +155,7 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
 
     @Override
     public DictionaryPage toDictPageAndClose() {
-        return usedDictionary ? dictionary.toDictPageAndClose() : current.toDictPageAndClose();
+        return usedDictionary ? dictionary.toDictPageAndClose() : current().toDictPageAndClose();
     }
 
     @Override
@@ -161,9 +163,8 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
         if (usedDictionary) {
             dictionary.resetDictionary();
         } else {
-            current.resetDictionary();
+            current().resetDictionary();
         }
-        current = dictionary;
         fellBack = false;
         usedDictionary = false;
         firstPage = true;
@@ -171,7 +172,7 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
 
     @Override
     public long getAllocatedSize() {
-        return current.getAllocatedSize();
+        return current().getAllocatedSize();
     }
 
     @Override

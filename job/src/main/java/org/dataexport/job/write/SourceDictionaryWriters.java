@@ -66,7 +66,6 @@ final class SourceDictionaryWriters {
         };
 
         private final IdTable table;
-        private Object source;
         private int pending = -1;
         // The source entry of the value being written the ordinary way, to learn its row-group index from.
         private int learning = -1;
@@ -77,10 +76,7 @@ final class SourceDictionaryWriters {
 
         /** The next value written is entry {@code sourceId} (of {@code 0..maxId}) of the dictionary {@code source}. */
         void next(Object source, int maxId, int sourceId) {
-            if (source != this.source || !table.heldBy(this)) {
-                this.source = source;
-                table.start(this, maxId + 1);
-            }
+            table.use(this, source, maxId + 1);
             pending = sourceId;
         }
 
@@ -109,7 +105,7 @@ final class SourceDictionaryWriters {
         }
 
         void clear() {
-            source = null;
+            table.release(this);
             pending = -1;
             learning = -1;
         }
@@ -124,21 +120,34 @@ final class SourceDictionaryWriters {
         private int[] ids = new int[0];
         private int[] stamps = new int[0];
         private int stamp;
+        // Whose indices of which source dictionary the entries of the current stamp are.
         private SourceIds holder;
+        private Object source;
 
-        boolean heldBy(SourceIds ids) {
-            return holder == ids;
-        }
-
-        /** Forgets every entry; {@code entries} may be asked for from now on. */
-        void start(SourceIds by, int entries) {
+        /**
+         * The table for {@code by}'s values from the dictionary {@code source} (of {@code entries} entries):
+         * a holder or source other than the last starts it afresh.
+         */
+        void use(SourceIds by, Object source, int entries) {
+            if (by == holder && source == this.source) {
+                return;
+            }
             holder = by;
+            this.source = source;
             if (ids.length < entries || stamp == Integer.MAX_VALUE) {
                 ids = new int[Math.max(entries, ids.length)];
                 stamps = new int[ids.length];
                 stamp = 0;
             }
             stamp++;
+        }
+
+        /** {@code by}'s dictionary is gone (a new row group): its entries are not to be used again. */
+        void release(SourceIds by) {
+            if (holder == by) {
+                holder = null;
+                source = null;
+            }
         }
 
         int get(int entry) {
