@@ -191,12 +191,12 @@ public final class ExportJob {
             Optional<RDD<ColumnarBatch>> batches = selected.partitionColumns().isEmpty()
                     && (request.format() != Format.PARQUET || BatchColumns.supports(selected.written(), writeConf))
                     ? ColumnarScan.of(data, selected.written()) : Optional.empty();
-            JsonStyle style = JsonStyle.of(spark);
             if (request.format() == Format.PARQUET) {
                 files = batches.isPresent()
                         ? batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.parquetBatches(shared, settings, filesWritten), false).collect()
                         : rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
             } else {
+                JsonStyle style = JsonStyle.of(spark);
                 files = batches.isPresent()
                         ? batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.jsonBatches(shared, settings, style, filesWritten), false).collect()
                         : rows(data).mapPartitionsWithIndex(PartitionWriters.jsonLines(shared, settings, style, filesWritten), false).collect();

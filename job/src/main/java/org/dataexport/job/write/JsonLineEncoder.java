@@ -24,14 +24,12 @@ import java.io.CharArrayWriter;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * A row's JSON text, byte for byte what Spark's {@code to_json} of the row's struct writes (Jackson
  * through Spark's JacksonGenerator, by the session's {@link JsonStyle}), without going through Java
- * characters: numbers, booleans and ASCII strings are written straight into a byte buffer, dates once
- * per distinct day; any other value (timestamps, binary, nested values, non-ASCII text) is written by
+ * characters: numbers, booleans and ASCII strings are written straight into a byte buffer, dates
+ * formatted once a day and kept; any other value (timestamps, binary, nested values, non-ASCII text) is written by
  * Spark's own generator, one value at a time. Only the first {@code written.size()} fields of a row
  * are written (partition values may follow them).
  */
@@ -39,7 +37,8 @@ final class JsonLineEncoder {
     private static final byte[] TRUE = bytes("true");
     private static final byte[] FALSE = bytes("false");
     private static final byte[] NULL = bytes("null");
-    private static final int MAX_CACHED_DAYS = 1 << 16;
+    // Dates' JSON text is kept for this many days (a power of two: eleven years of consecutive days).
+    private static final int DAY_SLOTS = 1 << 12;
     // Decimals of up to 18 digits hold their unscaled value in a long (Spark's Decimal.MAX_LONG_DIGITS).
     private static final int MAX_LONG_DIGITS = 18;
 
@@ -126,18 +125,17 @@ final class JsonLineEncoder {
             return (row, i) -> putDecimal(row.getDecimal(i, decimal.precision(), decimal.scale()), fitsLong);
         } else if (type instanceof DateType) {
             SparkValue spark = new SparkValue(type, style);
-            Map<Integer, byte[]> days = new HashMap<>();
+            // Each day's text in the slot its number falls in (consecutive days never share one), no boxing.
+            int[] days = new int[DAY_SLOTS];
+            byte[][] texts = new byte[DAY_SLOTS][];
             return (row, i) -> {
                 int day = row.getInt(i);
-                byte[] text = days.get(day);
-                if (text == null) {
-                    if (days.size() >= MAX_CACHED_DAYS) {
-                        days.clear();
-                    }
-                    text = spark.json(row, i);
-                    days.put(day, text);
+                int slot = day & (DAY_SLOTS - 1);
+                if (texts[slot] == null || days[slot] != day) {
+                    days[slot] = day;
+                    texts[slot] = spark.json(row, i);
                 }
-                put(text);
+                put(texts[slot]);
             };
         }
         SparkValue spark = new SparkValue(type, style);

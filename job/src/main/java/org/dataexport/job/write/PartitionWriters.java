@@ -103,12 +103,12 @@ public final class PartitionWriters {
     }
 
     /** What a task feeds its writer: its rows or its batches. */
-    private interface Feed {
-        void into(RollingParquetWriter writer, TaskOutput output) throws IOException;
+    private interface Feed<W> {
+        void into(W writer, TaskOutput output) throws IOException;
     }
 
     private static List<WrittenFile> writeParquet(Configuration conf, FileSystem fs, TaskSettings settings, int partition,
-                                                  IntFunction<Path> paths, Feed feed) throws IOException {
+                                                  IntFunction<Path> paths, Feed<RollingParquetWriter> feed) throws IOException {
         try (RollingParquetWriter writer = new RollingParquetWriter(conf, fs, settings.layout(), settings.tuning(), partition, paths)) {
             feed.into(writer, TaskOutput.of(writer::bytesWritten));
             // single_file: the short last group goes apart, for the merge to re-encode with the other tasks'.
@@ -148,7 +148,7 @@ public final class PartitionWriters {
                 }));
     }
 
-    private static JsonFeed rowLines(Iterator<InternalRow> rows, TaskSettings settings, JsonStyle style) {
+    private static Feed<RollingJsonLinesWriter> rowLines(Iterator<InternalRow> rows, TaskSettings settings, JsonStyle style) {
         return (writer, output) -> {
             JsonLineEncoder encoder = new JsonLineEncoder(settings.written(), style);
             while (rows.hasNext()) {
@@ -159,13 +159,8 @@ public final class PartitionWriters {
         };
     }
 
-    /** What a task feeds its JSON lines writer. */
-    private interface JsonFeed {
-        void into(RollingJsonLinesWriter writer, TaskOutput output) throws IOException;
-    }
-
     private static List<WrittenFile> writeJsonLines(FileSystem fs, TaskSettings settings, int partition, IntFunction<Path> paths,
-                                                    JsonFeed feed) throws IOException {
+                                                    Feed<RollingJsonLinesWriter> feed) throws IOException {
         try (RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, settings.layout(), settings.compression(), partition, paths)) {
             feed.into(writer, TaskOutput.of(writer::bytesWritten));
             return writer.finish();
