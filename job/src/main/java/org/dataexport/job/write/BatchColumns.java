@@ -99,12 +99,19 @@ public final class BatchColumns {
         return new BatchColumns(copies, pages, levels, schema);
     }
 
-    /** Rows {@code from} to {@code to} of a batch, copied into a batch of their own (the reader reuses its batches). */
+    /**
+     * Rows {@code from} to {@code to} of a batch, copied into a batch of their own (the reader reuses its
+     * batches). A column of a dictionary-encoded source page is copied as its indices into the same
+     * dictionary: written again, its values still reach the dictionary writer by their source index.
+     */
     ColumnarBatch copy(ColumnarBatch batch, int from, int to) {
         int rows = to - from;
         OnHeapColumnVector[] vectors = OnHeapColumnVector.allocateColumns(Math.max(rows, 1), schema);
         for (int c = 0; c < vectors.length; c++) {
             ColumnVector source = batch.column(c);
+            if (ValueCopies.copyIndices(source, from, to, vectors[c])) {
+                continue;
+            }
             DataType type = schema.fields()[c].dataType();
             for (int r = 0; r < rows; r++) {
                 if (source.isNullAt(from + r)) {

@@ -82,9 +82,13 @@ final class DictionaryTracker implements ValuesWriterFactory {
             return largest;
         }
 
-        /** Whether the column fell back to plain encoding in this group: its dictionary outgrew the page, or did not pay. */
-        boolean fellBack() {
-            return writer != null && writer.fellBack();
+        /**
+         * Whether the column's pages are plain values now: it has no dictionary, or fell back from it in
+         * this group (its dictionary outgrew the page, or did not pay on the first page; after the
+         * group's flush, that includes a first page that was also its last).
+         */
+        boolean plain() {
+            return writer == null || writer.fellBack();
         }
     }
 }

@@ -259,9 +259,9 @@ public final class RollingParquetWriter implements AutoCloseable {
     }
 
     private void startRowGroup() throws IOException {
-        // A column that fell back to plain in an earlier group (or the sample) is plain from the start.
+        // A column whose last group (or the sample) ended in plain values is plain from the start.
         group = new RowGroupBuffer(file.schema(), file.writeSupport(),
-                ParquetWriteConf.withoutDictionaries(properties, file.schema(), model::fellBackToPlain), compressor, idTables);
+                ParquetWriteConf.withoutDictionaries(properties, file.schema(), model::plainNext), compressor, idTables);
         // The first look comes at half the group's expected rows, at most 100 rows in.
         long expectedRows = (long) (rowGroupLimit() / Math.max(writtenBytesPerRow, 1.0));
         nextSizeCheck = Math.max(1, Math.min(expectedRows / 2, MIN_ROWS_BETWEEN_CHECKS));

@@ -97,7 +97,7 @@ final class RowGroupBuffer {
         for (int i = 0; i < columnWriters.length; i++) {
             long finished = pageWriters[i].getMemSize();
             long open = columnWriters[i].getBufferedSizeInMemory() - finished;
-            size += model.estimate(i, finished, open, dictionaries[i].bytes());
+            size += model.estimate(i, finished, open, dictionaries[i].bytes(), dictionaries[i].plain());
         }
         return (long) size;
     }
@@ -109,9 +109,7 @@ final class RowGroupBuffer {
         long[] finished = new long[columns];
         long[] open = new long[columns];
         long[] dictionary = new long[columns];
-        boolean[] fellBack = new boolean[columns];
         for (int i = 0; i < columns; i++) {
-            fellBack[i] = dictionaries[i].fellBack();
             finished[i] = pageWriters[i].getMemSize();
             open[i] = columnWriters[i].getBufferedSizeInMemory() - finished[i];
             dictionary[i] = dictionaries[i].bytes();
@@ -130,7 +128,7 @@ final class RowGroupBuffer {
             List<Long> chunks = fileWriter.lastRowGroupChunks();
             for (int i = 0; i < columns && chunks.size() == columns; i++) {
                 model.learn(i, open[i], dataPages[i] - finished[i], dictionary[i], dictionaries[i].largestSeen(), chunks.get(i) - dataPages[i],
-                        fellBack[i]);
+                        dictionaries[i].plain());
             }
         }
         long written = fileWriter.getPos() - start;

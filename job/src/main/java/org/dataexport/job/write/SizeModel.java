@@ -7,7 +7,9 @@ import java.util.Arrays;
  * written: the open page's bytes (raw values and levels) times the column's open-page ratio, and the
  * dictionary's entries times the column's dictionary ratio; finished pages count as they are. Learned
  * per column and per kind of bytes, the ratios do not depend on how many pages a group happened to
- * finish, so groups of every shape are judged alike.
+ * finish, so groups of every shape are judged alike. A column's open-page ratio is kept apart for
+ * dictionary-encoded and plain pages: the same values become a fraction of their bytes as dictionary
+ * indices and nearly all of them plain, and a column goes from one to the other between groups.
  */
 final class SizeModel {
     // Too few bytes to learn from: page headers would dominate.
@@ -17,59 +19,77 @@ final class SizeModel {
     private static final double DECAY = 0.5;
 
     private final double[] dictionaryRatio;
-    // Per column, decayed sums of open bytes seen and the page bytes they became: their quotient is the open-page ratio.
-    private final double[] openSeen;
-    private final double[] openWritten;
-    private final boolean[] fellBackToPlain;
+    // Per column and kind of page, decayed sums of open bytes seen and the page bytes they became: their quotient is the open-page ratio.
+    private final Ratio dictionaryPages;
+    private final Ratio plainPages;
+    private final boolean[] plainNext;
 
     SizeModel(int columns) {
         dictionaryRatio = new double[columns];
-        openSeen = new double[columns];
-        openWritten = new double[columns];
-        fellBackToPlain = new boolean[columns];
-        // Until measured, dictionaries are taken as written uncompressed (open bytes too: see openRatio).
+        dictionaryPages = new Ratio(columns);
+        plainPages = new Ratio(columns);
+        plainNext = new boolean[columns];
+        // Until measured, dictionaries are taken as written uncompressed (open bytes too: see Ratio.of).
         Arrays.fill(dictionaryRatio, 1.0);
     }
 
-    double estimate(int column, long finishedBytes, long openBytes, long dictionaryBytes) {
-        return finishedBytes + openBytes * openRatio(column) + dictionaryBytes * dictionaryRatio[column];
+    /** @param plain whether the column's open page is plain values (it has no dictionary, or fell back from it) */
+    double estimate(int column, long finishedBytes, long openBytes, long dictionaryBytes, boolean plain) {
+        double ratio = plain ? plainPages.of(column, dictionaryPages) : dictionaryPages.of(column, plainPages);
+        return finishedBytes + openBytes * ratio + dictionaryBytes * dictionaryRatio[column];
     }
 
     /**
-     * Whether the column fell back to plain encoding part way through a group (its dictionary outgrew
-     * the dictionary page): a dictionary is not expected to pay in the next groups either. Only then:
-     * the column's last pages were plain, so its open-page ratio holds for a column plain from the
-     * start. A dictionary dropped as the group's first page closed was judged on that page alone, and
-     * the ratio learned there (dictionary indices becoming plain values) would misjudge plain pages.
+     * Whether the column's last group ended in plain values: its dictionary outgrew the dictionary
+     * page, or did not pay on the first page (or it had none). Its next group is then plain from the
+     * start instead of building a dictionary only to throw it away (DuckDB decides per column too).
      */
-    boolean fellBackToPlain(int column) {
-        return fellBackToPlain[column];
-    }
-
-    private double openRatio(int column) {
-        return openSeen[column] > 0 ? openWritten[column] / openSeen[column] : 1.0;
+    boolean plainNext(int column) {
+        return plainNext[column];
     }
 
     /**
      * Learns from one column chunk as written: its open bytes became {@code lastPagesBytes} of data
-     * pages, and its dictionary the rest of the chunk beyond its data pages. The open-page ratio is
-     * weighted by the open bytes it was seen on: a page of a few hundred rows (one that opened just
-     * before the group closed) gets far less from run-length encoding than a full one, and must not
-     * decide alone. A dictionary that was seen and not written was dropped (parquet-java falls back to
-     * plain encoding when it does not pay): the column's next dictionaries are expected to go too.
-     * {@code fellBack}: the column had fallen back to plain encoding before the group closed.
+     * pages ({@code plain}: plain values, otherwise dictionary indices), and its dictionary the rest of
+     * the chunk beyond its data pages. The open-page ratio is weighted by the open bytes it was seen on:
+     * a page of a few hundred rows (one that opened just before the group closed) gets far less from
+     * run-length encoding than a full one, and must not decide alone. A dictionary that was seen and not
+     * written was dropped: the column's next dictionaries are expected to go too.
      */
     void learn(int column, long openBytes, long lastPagesBytes, long dictionaryBytes, long largestDictionary, long dictionaryPageBytes,
-               boolean fellBack) {
-        fellBackToPlain[column] |= fellBack;
+               boolean plain) {
+        plainNext[column] = plain;
         if (openBytes >= MIN_BYTES_TO_LEARN && lastPagesBytes > 0) {
-            openSeen[column] = openSeen[column] * DECAY + openBytes;
-            openWritten[column] = openWritten[column] * DECAY + lastPagesBytes;
+            (plain ? plainPages : dictionaryPages).learn(column, openBytes, lastPagesBytes);
         }
         if (dictionaryPageBytes <= 0 && largestDictionary >= MIN_BYTES_TO_LEARN) {
             dictionaryRatio[column] = 0;
         } else if (dictionaryBytes >= MIN_BYTES_TO_LEARN && dictionaryPageBytes > 0) {
             dictionaryRatio[column] = (double) dictionaryPageBytes / dictionaryBytes;
+        }
+    }
+
+    /** One kind of page's open-page ratio, per column. */
+    private static final class Ratio {
+        private final double[] seen;
+        private final double[] written;
+
+        Ratio(int columns) {
+            seen = new double[columns];
+            written = new double[columns];
+        }
+
+        void learn(int column, long openBytes, long pageBytes) {
+            seen[column] = seen[column] * DECAY + openBytes;
+            written[column] = written[column] * DECAY + pageBytes;
+        }
+
+        /** The ratio learned, else the other kind's (a column's first pages of this kind), else 1 (written as buffered). */
+        double of(int column, Ratio other) {
+            if (seen[column] > 0) {
+                return written[column] / seen[column];
+            }
+            return other.seen[column] > 0 ? other.written[column] / other.seen[column] : 1.0;
         }
     }
 }

@@ -119,6 +119,28 @@ final class ValueCopies {
         }
     }
 
+    /**
+     * Copies rows {@code from} to {@code to} of a vector holding indices into a source dictionary as
+     * indices into the same dictionary (true); false, copying nothing, when it holds values.
+     */
+    static boolean copyIndices(ColumnVector source, int from, int to, WritableColumnVector target) {
+        if (!(source instanceof WritableColumnVector writable) || !writable.hasDictionary()
+                || !(invoke(SPARK_DICTIONARY, writable) instanceof org.apache.spark.sql.execution.vectorized.Dictionary dictionary)) {
+            return false;
+        }
+        WritableColumnVector sourceIds = writable.getDictionaryIds();
+        WritableColumnVector ids = target.reserveDictionaryIds(Math.max(to - from, 1));
+        target.setDictionary(dictionary);
+        for (int r = from; r < to; r++) {
+            if (source.isNullAt(r)) {
+                target.putNull(r - from);
+            } else {
+                ids.putInt(r - from, sourceIds.getDictId(r));
+            }
+        }
+        return true;
+    }
+
     static ValueCopy of(DataType type, PrimitiveTypeName physical, boolean timestampMillis, SourcePage page) {
         if (type instanceof BooleanType) {
             return (v, from, to, w, d, range) -> {

@@ -8,6 +8,18 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetDictionary;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.parquet.bytes.HeapByteBufferAllocator;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.values.dictionary.DictionaryValuesWriter;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dataexport.job.data.ColumnarScan;
 import org.dataexport.job.request.ParquetTuning;
@@ -71,6 +83,44 @@ class BatchColumnsTest {
         assertTrue(batches.stream().mapToInt(WrittenFile::rowGroups).sum() >= 4, "enough row groups to judge: " + batches);
         assertTrue(Long.parseLong(RollingParquetWriterTest.rows("SELECT count(DISTINCT (file_name, row_group_id)) FROM parquet_metadata('"
                 + dir.resolve("source/*.parquet") + "')").get(0)) >= 10, "the source has many row groups");
+    }
+
+    @Test
+    void copiedBatchesKeepTheSourceDictionary() throws Exception {
+        DictionaryValuesWriter.PlainDoubleDictionaryValuesWriter entries = new DictionaryValuesWriter.PlainDoubleDictionaryValuesWriter(
+                1 << 20, Encoding.PLAIN_DICTIONARY, Encoding.PLAIN_DICTIONARY, new HeapByteBufferAllocator());
+        for (double value : new double[] {1.5, -2.0, 7.25}) {
+            entries.writeDouble(value);
+        }
+        entries.getBytes();
+        DictionaryPage page = entries.toDictPageAndClose();
+        ColumnDescriptor descriptor = new ColumnDescriptor(new String[] {"d"}, Types.optional(PrimitiveTypeName.DOUBLE).named("d"), 0, 1);
+        OnHeapColumnVector source = new OnHeapColumnVector(5, DataTypes.DoubleType);
+        WritableColumnVector ids = source.reserveDictionaryIds(5);
+        int[] sourceIds = {2, 0, -1, 1, 2};
+        for (int r = 0; r < sourceIds.length; r++) {
+            if (sourceIds[r] < 0) {
+                source.putNull(r);
+            } else {
+                ids.putInt(r, sourceIds[r]);
+            }
+        }
+        source.setDictionary(new ParquetDictionary(page.getEncoding().initDictionary(descriptor, page), false));
+        Dataset<Row> shape = TestSpark.get().sql("SELECT CAST(NULL AS DOUBLE) AS d");
+        BatchColumns columns = BatchColumns.of(shape.schema(), RollingParquetWriterTest.writeConf(shape, new FileLayout(400_000, 0, 0)));
+
+        ColumnarBatch copy = columns.copy(new ColumnarBatch(new ColumnVector[] {source}, 5), 1, 5);
+
+        // Indices into the same dictionary, which the copied rows' writes then announce to the dictionary writer.
+        WritableColumnVector copied = (WritableColumnVector) copy.column(0);
+        assertTrue(copied.hasDictionary());
+        assertEquals(List.of(0, 1, 2), List.of(copied.getDictionaryIds().getInt(0), copied.getDictionaryIds().getInt(2),
+                copied.getDictionaryIds().getInt(3)));
+        assertEquals(4, copy.numRows());
+        assertEquals(1.5, copied.getDouble(0));
+        assertTrue(copied.isNullAt(1));
+        assertEquals(-2.0, copied.getDouble(2));
+        assertEquals(7.25, copied.getDouble(3));
     }
 
     @Test
