@@ -17,6 +17,7 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.dataexport.job.data.ColumnarScan;
 import org.dataexport.job.data.DatasetCatalog;
+import org.dataexport.job.data.InputSplits;
 import org.dataexport.job.data.Selection;
 import org.dataexport.job.commit.LeaseSettings;
 import org.dataexport.job.commit.StagedOutput;
@@ -188,9 +189,11 @@ public final class ExportJob {
                 new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets());
         try {
             // A plain scan's batches go to the writers as they are (Parquet: when every column copies straight in).
-            Optional<RDD<ColumnarBatch>> batches = selected.partitionColumns().isEmpty()
-                    && (request.format() != Format.PARQUET || BatchColumns.supports(selected.written(), writeConf))
-                    ? ColumnarScan.of(data, selected.written()) : Optional.empty();
+            boolean columnar = selected.partitionColumns().isEmpty()
+                    && (request.format() != Format.PARQUET || BatchColumns.supports(selected.written(), writeConf));
+            // The scan's splits are fixed as its RDD is created: sized then so that every core has work to the end.
+            Optional<RDD<ColumnarBatch>> batches = columnar
+                    ? InputSplits.balanced(data, () -> ColumnarScan.of(data, selected.written())) : Optional.empty();
             if (request.format() == Format.PARQUET) {
                 files = batches.isPresent()
                         ? batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.parquetBatches(shared, settings, filesWritten), false).collect()
@@ -229,7 +232,7 @@ public final class ExportJob {
     }
 
     private static org.apache.spark.api.java.JavaRDD<org.apache.spark.sql.catalyst.InternalRow> rows(Dataset<Row> data) {
-        return ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd().toJavaRDD();
+        return InputSplits.balanced(data, () -> ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd()).toJavaRDD();
     }
 
     private static void stopTasks(JavaSparkContext context, String jobGroup) {

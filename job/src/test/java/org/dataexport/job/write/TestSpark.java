@@ -3,13 +3,13 @@ package org.dataexport.job.write;
 import org.apache.spark.sql.SparkSession;
 
 /** The one SparkSession of the job module's tests: local, two cores, no UI. */
-final class TestSpark {
+public final class TestSpark {
     private static SparkSession session;
 
     private TestSpark() {
     }
 
-    static synchronized SparkSession get() {
+    public static synchronized SparkSession get() {
         if (session == null) {
             session = SparkSession.builder()
                     .master("local[2]")
