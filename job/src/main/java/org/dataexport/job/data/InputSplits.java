@@ -36,14 +36,8 @@ public final class InputSplits {
      */
     public static <T> T balanced(Dataset<Row> data, Supplier<T> create) {
         org.apache.spark.sql.classic.Dataset<Row> classic = (org.apache.spark.sql.classic.Dataset<Row>) data;
-        SparkPlan plan = classic.queryExecution().executedPlan();
-        List<SparkPlan> scans = scala.jdk.javaapi.CollectionConverters.asJava(
-                plan.collectLeaves()).stream().filter(leaf -> leaf instanceof FileSourceScanExec).toList();
-        if (scans.size() != 1 || plan.collectLeaves().size() != 1) {
-            return create.get();
-        }
-        FileSourceScanExec scan = (FileSourceScanExec) scans.get(0);
-        if (scan.bucketedScan()) {
+        List<SparkPlan> leaves = scala.jdk.javaapi.CollectionConverters.asJava(classic.queryExecution().executedPlan().collectLeaves());
+        if (leaves.size() != 1 || !(leaves.get(0) instanceof FileSourceScanExec scan) || scan.bucketedScan()) {
             return create.get();
         }
         SQLConf conf = classic.sparkSession().sessionState().conf();
