@@ -3,14 +3,13 @@ package org.dataexport.job;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkJobInfo;
-import org.apache.spark.SparkStageInfo;
-import org.apache.spark.SparkStatusTracker;
+import org.apache.parquet.hadoop.ParquetOutputFormat;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.rdd.RDD;
@@ -19,6 +18,7 @@ import org.dataexport.job.data.ColumnarScan;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.data.InputSplits;
 import org.dataexport.job.data.Selection;
+import org.dataexport.job.data.SourceRowGroups;
 import org.dataexport.job.commit.LeaseSettings;
 import org.dataexport.job.commit.StagedOutput;
 import org.dataexport.job.failure.ErrorType;
@@ -49,7 +49,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 
 /**
@@ -142,7 +141,7 @@ public final class ExportJob {
                 } catch (Throwable e) {
                     // Spark fails a job at its first failed task while the others may still be writing:
                     // stop them before removing what they wrote.
-                    stopTasks(context, jobGroup);
+                    JobGroupTasks.stop(context, jobGroup);
                     if (!output.abort()) {
                         cleanupPending = true;
                     }
@@ -188,13 +187,16 @@ public final class ExportJob {
                 request.options().compression(), request.mode() == Mode.SINGLE_FILE, selected.partitionColumns(), selected.written(),
                 new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets());
         try {
+            Optional<SourceRowGroups.Plan> copies = copyableSource(request, selected, layout, writeConf);
             // A plain scan's batches go to the writers as they are (Parquet: when every column copies straight in).
-            boolean columnar = selected.partitionColumns().isEmpty()
+            boolean columnar = copies.isEmpty() && selected.partitionColumns().isEmpty()
                     && (request.format() != Format.PARQUET || BatchColumns.supports(selected.written(), writeConf));
             // The scan's splits are fixed as its RDD is created: sized then so that every core has work to the end.
             Optional<RDD<ColumnarBatch>> batches = columnar
                     ? InputSplits.balanced(data, () -> ColumnarScan.of(data, selected.written())) : Optional.empty();
-            if (request.format() == Format.PARQUET) {
+            if (copies.isPresent()) {
+                files = copy(copies.get(), shared, settings, filesWritten);
+            } else if (request.format() == Format.PARQUET) {
                 files = batches.isPresent()
                         ? batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.parquetBatches(shared, settings, filesWritten), false).collect()
                         : rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
@@ -231,46 +233,33 @@ public final class ExportJob {
         return result;
     }
 
+    /** One task a split, each copying its split's row groups (the source read with the relation's configuration). */
+    private List<WrittenFile> copy(SourceRowGroups.Plan plan, Broadcast<SerializableConfiguration> writeConf,
+                                   PartitionWriters.TaskSettings settings, LongAccumulator filesWritten) {
+        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<SerializableConfiguration> readConf = context.broadcast(new SerializableConfiguration(plan.readConf()));
+        try {
+            return context.parallelize(plan.splits(), plan.splits().size())
+                    .mapPartitionsWithIndex(PartitionWriters.parquetCopies(writeConf, readConf, settings, filesWritten), false).collect();
+        } finally {
+            readConf.destroy();
+        }
+    }
+
+    /** multi_file Parquet of a plain Parquet scan whose row groups already fit, encoded as asked: the splits to copy them by. */
+    private static Optional<SourceRowGroups.Plan> copyableSource(ExportRequest request, Selection.Selected selected, FileLayout layout,
+                                                                 Configuration writeConf) {
+        if (request.format() != Format.PARQUET || request.mode() != Mode.MULTI_FILE || !selected.partitionColumns().isEmpty()
+                || layout.effectiveTargetFileSize() > 0 || !request.options().parquet().defaultEncoding()
+                || request.options().compression().explicitLevel().isPresent()) {
+            return Optional.empty();
+        }
+        return SourceRowGroups.copyable(selected.data(), new ParquetWriteSupport().init(writeConf).getSchema(),
+                ParquetOutputFormat.getCompression(writeConf), layout.rowGroupSizeBytes(), scan -> InputSplits.balanced(selected.data(), scan::inputRDD));
+    }
+
     private static org.apache.spark.api.java.JavaRDD<org.apache.spark.sql.catalyst.InternalRow> rows(Dataset<Row> data) {
         return InputSplits.balanced(data, () -> ((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().toRdd()).toJavaRDD();
-    }
-
-    private static void stopTasks(JavaSparkContext context, String jobGroup) {
-        if (context.sc().isStopped()) {
-            // Stopped (by the JVM's shutdown, say): its tasks are gone, and any call on it would throw before the cleanup.
-            return;
-        }
-        try {
-            context.cancelJobGroup(jobGroup);
-        } catch (IllegalStateException stoppedMeanwhile) {
-            return;
-        }
-        SparkStatusTracker status = context.sc().statusTracker();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline && hasRunningTasks(status, jobGroup)) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private static boolean hasRunningTasks(SparkStatusTracker status, String jobGroup) {
-        for (int jobId : status.getJobIdsForGroup(jobGroup)) {
-            SparkJobInfo job = status.getJobInfo(jobId).getOrElse(() -> null);
-            if (job == null) {
-                continue;
-            }
-            for (int stageId : job.stageIds()) {
-                SparkStageInfo stage = status.getStageInfo(stageId).getOrElse(() -> null);
-                if (stage != null && stage.numActiveTasks() > 0) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static WrittenFile writeEmptyFile(ExportRequest request, Configuration conf, FileSystem fs, FileLayout layout, Path path) throws IOException {

@@ -40,6 +40,11 @@ public record ParquetTuning(boolean dictionary, List<String> noDictionaryColumns
 
     public enum WriterVersion { V1, V2 }
 
+    /** Whether pages are encoded as Spark encodes them (footer pairs aside): no per-column choice, page size or version asked. */
+    public boolean defaultEncoding() {
+        return dictionary && noDictionaryColumns.isEmpty() && bloomFilterColumns.isEmpty() && pageSizeBytes == 0 && writerVersion == WriterVersion.V1;
+    }
+
     public ParquetTuning {
         noDictionaryColumns = List.copyOf(noDictionaryColumns);
         bloomFilterColumns = List.copyOf(bloomFilterColumns);

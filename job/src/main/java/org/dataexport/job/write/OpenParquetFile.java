@@ -12,6 +12,7 @@ import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -66,6 +67,16 @@ final class OpenParquetFile {
     /** Bytes on the file's stream so far. */
     long position() throws IOException {
         return writer.getPos();
+    }
+
+    /** Bytes a writer has written so far: its closed files, and what its open file (or null) holds on its stream. */
+    static long bytesWritten(List<WrittenFile> closed, OpenParquetFile open) {
+        long bytes = closed.stream().mapToLong(WrittenFile::fileBytes).sum();
+        try {
+            return bytes + (open == null ? 0 : open.position());
+        } catch (IOException e) {
+            return bytes;
+        }
     }
 
     int rowGroups() {

@@ -9,6 +9,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
+import org.dataexport.job.data.SourceRowGroups;
 import org.dataexport.job.failure.ExportFailure;
 import org.dataexport.job.failure.Failures;
 import org.dataexport.job.progress.TaskOutput;
@@ -88,6 +89,28 @@ public final class PartitionWriters {
                         output.rowsWritten(batch.numRows());
                     }
                 });
+            });
+        };
+    }
+
+    /**
+     * Parquet copied row group by row group from a source whose groups already fit ({@link RowGroupCopy}),
+     * read with {@code readConf} (the source relation's): each task gets one split of the source (multi_file, no size target, not with partition_by).
+     */
+    public static Function2<Integer, Iterator<SourceRowGroups.Split>, Iterator<WrittenFile>> parquetCopies(
+            Broadcast<SerializableConfiguration> conf, Broadcast<SerializableConfiguration> readConf, TaskSettings settings,
+            LongAccumulator filesWritten) {
+        return (partition, splits) -> {
+            Configuration hadoopConf = conf.value().value();
+            return inTask(hadoopConf, settings, partition, ".parquet", filesWritten, (fs, paths) -> {
+                RowGroupCopy copy = new RowGroupCopy(hadoopConf, readConf.value().value(), fs, settings.layout(), settings.tuning(), partition,
+                        sequence -> paths.apply("", sequence));
+                TaskOutput output = TaskOutput.of(copy::bytesWritten);
+                List<WrittenFile> files = List.of();
+                while (splits.hasNext()) {
+                    files = copy.copy(splits.next(), output);
+                }
+                return files;
             });
         };
     }

@@ -145,12 +145,7 @@ public final class RollingParquetWriter implements AutoCloseable {
 
     /** Bytes written so far: the closed files and what the open one holds on its stream. */
     public long bytesWritten() {
-        long closed = written.stream().mapToLong(WrittenFile::fileBytes).sum();
-        try {
-            return closed + (file == null ? 0 : file.position());
-        } catch (IOException e) {
-            return closed;
-        }
+        return OpenParquetFile.bytesWritten(written, file);
     }
 
     /** Closes the open file, if any, and returns every file written, in order. */
