@@ -1,57 +1,38 @@
 package org.dataexport.launcher.bench;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
-
-import javax.management.NotificationEmitter;
-import javax.management.openmbean.CompositeData;
 import java.io.IOException;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Two peaks per case, both reset before it: the process's resident memory (Linux's VmHWM, reset by
- * writing 5 to /proc/self/clear_refs), which holds whatever heap the collector chose to keep; and the
- * heap in use right after each garbage collection, the most of it seen: what the export still held
- * when its garbage was gone.
+ * Two peaks per case: the process's resident memory over its timed runs (Linux's VmHWM, reset before
+ * them by writing 5 to /proc/self/clear_refs), which holds whatever heap the collector chose to keep;
+ * and the live heap, the most the export held: measured in one more, untimed run during which the
+ * heap is collected in full every {@link #SAMPLE_MILLIS} ms and its use read right after (young
+ * collections leave the old generation's garbage in place, so the heap in use after them grows with
+ * the run's length, not with what the export holds).
  */
 final class PeakMemory {
-    private static final AtomicLong PEAK_HEAP_AFTER_GC = new AtomicLong();
-
-    static {
-        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
-            if (collector instanceof NotificationEmitter emitter) {
-                emitter.addNotificationListener((notification, handback) -> {
-                    if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-                        return;
-                    }
-                    GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-                    long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream().mapToLong(MemoryUsage::getUsed).sum();
-                    PEAK_HEAP_AFTER_GC.accumulateAndGet(used, Math::max);
-                }, null, null);
-            }
-        }
-    }
+    private static final long SAMPLE_MILLIS = 100;
 
     private PeakMemory() {
     }
 
     /** A case's two peaks, in bytes. */
-    record Peaks(long residentBytes, long heapAfterGcBytes) {
+    record Peaks(long residentBytes, long liveHeapBytes) {
         static final Peaks NONE = new Peaks(0, 0);
     }
 
-    /** Both peaks since the last reset. */
-    static Peaks read() {
-        return new Peaks(peakResidentBytes(), PEAK_HEAP_AFTER_GC.get());
+    interface Run {
+        void run() throws Exception;
     }
 
+    /** Resets the resident peak: what {@link #residentPeak} reads from now on. */
     static void reset() {
         System.gc();
-        PEAK_HEAP_AFTER_GC.set(0);
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
         } catch (IOException | UnsupportedOperationException e) {
@@ -59,8 +40,34 @@ final class PeakMemory {
         }
     }
 
+    /** The most heap in use right after a full collection while {@code run} ran, in bytes. */
+    static long liveHeap(Run run) throws Exception {
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong peak = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!done.get()) {
+                System.gc();
+                peak.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(SAMPLE_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "live-heap-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        try {
+            run.run();
+        } finally {
+            done.set(true);
+            sampler.join();
+        }
+        return peak.get();
+    }
+
     /** Bytes, or 0 where /proc is not there. */
-    private static long peakResidentBytes() {
+    static long residentPeak() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
