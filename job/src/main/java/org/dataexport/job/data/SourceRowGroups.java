@@ -162,13 +162,17 @@ public final class SourceRowGroups {
         }
     }
 
+    private static boolean encrypted(FileMetaData file) {
+        return file.getEncryptionType() != null && file.getEncryptionType() != FileMetaData.EncryptionType.UNENCRYPTED;
+    }
+
     /** Whether a file's row groups are what the export would write: same columns, encoding, codec and size. */
     static boolean fits(Optional<ParquetMetadata> footer, MessageType expected, CompressionCodecName codec, long rowGroupSize) {
         if (footer.isEmpty()) {
             return false;
         }
         FileMetaData file = footer.get().getFileMetaData();
-        if (file.getEncryptionType() != FileMetaData.EncryptionType.UNENCRYPTED || !file.getSchema().getFields().equals(expected.getFields())
+        if (encrypted(file) || !file.getSchema().getFields().equals(expected.getFields())
                 || LEGACY_KEYS.stream().anyMatch(file.getKeyValueMetaData()::containsKey)
                 // Statistics of writers known to get them wrong: readers trust what our footer's writer wrote.
                 || CorruptStatistics.shouldIgnoreStatistics(file.getCreatedBy(), PrimitiveType.PrimitiveTypeName.BINARY)) {
