@@ -18,6 +18,7 @@ import org.dataexport.job.data.ColumnarScan;
 import org.dataexport.job.data.DatasetCatalog;
 import org.dataexport.job.data.InputSplits;
 import org.dataexport.job.data.Selection;
+import org.dataexport.job.data.SourceFooters;
 import org.dataexport.job.data.SourceRowGroups;
 import org.dataexport.job.commit.LeaseSettings;
 import org.dataexport.job.commit.StagedOutput;
@@ -50,6 +51,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Runs one export on a SparkSession: reads the dataset, has every task write its partition through a
@@ -254,8 +256,11 @@ public final class ExportJob {
                 || request.options().compression().explicitLevel().isPresent()) {
             return Optional.empty();
         }
-        return SourceRowGroups.copyable(selected.data(), new ParquetWriteSupport().init(writeConf).getSchema(),
-                ParquetOutputFormat.getCompression(writeConf), layout.rowGroupSizeBytes(), scan -> InputSplits.balanced(selected.data(), scan::inputRDD));
+        boolean corrected = Stream.of("spark.sql.parquet.datetimeRebaseModeInWrite", "spark.sql.parquet.int96RebaseModeInWrite")
+                .allMatch(key -> writeConf.get(key, "CORRECTED").equalsIgnoreCase("CORRECTED"));
+        SourceFooters.Target target = new SourceFooters.Target(new ParquetWriteSupport().init(writeConf).getSchema(),
+                ParquetOutputFormat.getCompression(writeConf), layout.rowGroupSizeBytes(), corrected);
+        return SourceRowGroups.copyable(selected.data(), target, scan -> InputSplits.balanced(selected.data(), scan::inputRDD));
     }
 
     private static org.apache.spark.api.java.JavaRDD<org.apache.spark.sql.catalyst.InternalRow> rows(Dataset<Row> data) {

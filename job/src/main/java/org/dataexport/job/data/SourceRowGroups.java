@@ -2,18 +2,9 @@ package org.dataexport.job.data;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.CorruptStatistics;
-import org.apache.parquet.crypto.ParquetCryptoRuntimeException;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
 import org.apache.spark.Partition;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
@@ -28,29 +19,27 @@ import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
 
-import java.io.IOException;
 import java.io.Serializable;
+import java.net.URI;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
- * When the dataset is a plain scan of Parquet files whose row groups already have the size asked for
- * (within {@link #TOLERANCE}, a file's last group at most that much over), encoded as the export would
- * encode them (the same Parquet schema and codec): the scan's splits, for each task to copy its row
- * groups into its files byte for byte ({@code ParquetFileWriter.appendRowGroup}, as parquet-java's
- * {@code ParquetRewriter} does) instead of decoding and encoding them again. Decided on the driver
- * from the footers; any other plan, or one file that does not fit, and nothing is copied.
+ * When the dataset is a plain scan of Parquet files whose row groups already are what the export
+ * would write ({@link SourceFooters#fits}): the scan's splits, for each task to copy its row groups
+ * into its files column chunk by column chunk, as bytes ({@code ParquetFileWriter.appendColumnChunk},
+ * as parquet-java's {@code ParquetRewriter} does), instead of decoding and encoding them again.
+ * Decided on the driver from the footers; any other plan, or one file that does not fit, and nothing
+ * is copied.
  */
 public final class SourceRowGroups {
-    /** How far a copied row group may be from the row-group size: the bound every written group holds. */
-    public static final double TOLERANCE = 0.10;
     // Footers are read on the driver (the first that does not fit ends it): a source of more files is exported the usual way.
     private static final int MAX_FILES = 1_000;
-    // Spark's marks of dates and timestamps rebased to the hybrid calendar: copied, they would read differently.
-    private static final List<String> LEGACY_KEYS = List.of("org.apache.spark.legacyDateTime", "org.apache.spark.legacyINT96");
 
     private SourceRowGroups() {
     }
@@ -58,7 +47,7 @@ public final class SourceRowGroups {
     /** The part of one file a task reads: Spark gives a row group to the split holding its midpoint. */
     public record FileRange(String path, long start, long length) implements Serializable {
         public Path hadoopPath() {
-            return new Path(java.net.URI.create(path));
+            return new Path(URI.create(path));
         }
     }
 
@@ -69,7 +58,10 @@ public final class SourceRowGroups {
         }
     }
 
-    /** What the tasks copy: the splits, and the Hadoop configuration Spark reads the source with (the relation's). */
+    /**
+     * What the tasks copy: the splits, and the Hadoop configuration Spark reads the source with (the
+     * relation's; made for this export, and broadcast as it is).
+     */
     public record Plan(List<Split> splits, Configuration readConf) {
         public Plan {
             splits = List.copyOf(splits);
@@ -77,13 +69,13 @@ public final class SourceRowGroups {
     }
 
     /**
-     * The scan's splits when every row group can be copied into files of {@code expected} schema,
-     * {@code codec} and row groups of {@code rowGroupSize}; empty otherwise.
+     * The scan's splits when every row group can be copied into the files {@code target} describes, and
+     * the copies make no more short row groups (each a file's last) than there are splits (the usual
+     * writers make one a task): a source of small files is encoded again into full groups. Empty otherwise.
      *
      * @param splits creates the scan's RDD (its splits are fixed then), as {@link InputSplits#balanced} does
      */
-    public static Optional<Plan> copyable(Dataset<Row> data, MessageType expected, CompressionCodecName codec, long rowGroupSize,
-                                          java.util.function.Function<FileSourceScanExec, org.apache.spark.rdd.RDD<?>> splits) {
+    public static Optional<Plan> copyable(Dataset<Row> data, SourceFooters.Target target, Function<FileSourceScanExec, RDD<?>> splits) {
         Optional<FileSourceScanExec> scan = plainScan(((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution().executedPlan());
         if (scan.isEmpty()) {
             return Optional.empty();
@@ -91,28 +83,31 @@ public final class SourceRowGroups {
         HadoopFsRelation relation = scan.get().relation();
         Configuration conf = relation.sparkSession().sessionState().newHadoopConfWithOptions(relation.options());
         List<Split> result = new ArrayList<>();
-        Set<String> paths = new HashSet<>();
+        Set<FileRange> files = new LinkedHashSet<>();
         for (Partition partition : splits.apply(scan.get()).partitions()) {
-            if (!(partition instanceof FilePartition files)) {
+            if (!(partition instanceof FilePartition filePartition)) {
                 return Optional.empty();
             }
             List<FileRange> ranges = new ArrayList<>();
-            for (PartitionedFile file : files.files()) {
-                String path = file.toPath().toUri().toString();
-                ranges.add(new FileRange(path, file.start(), file.length()));
-                paths.add(path);
+            for (PartitionedFile file : filePartition.files()) {
+                FileRange range = new FileRange(file.toPath().toUri().toString(), file.start(), file.length());
+                ranges.add(range);
+                files.add(new FileRange(range.path(), 0, 0));
             }
             result.add(new Split(ranges));
         }
-        if (paths.isEmpty() || paths.size() > MAX_FILES) {
+        if (files.isEmpty() || files.size() > MAX_FILES) {
             return Optional.empty();
         }
-        for (String path : paths) {
-            if (!fits(footer(new Path(java.net.URI.create(path)), conf), expected, codec, rowGroupSize)) {
+        int shortGroups = 0;
+        for (FileRange file : files) {
+            Optional<ParquetMetadata> footer = SourceFooters.read(file.hadoopPath(), conf);
+            if (!SourceFooters.fits(footer, target)) {
                 return Optional.empty();
             }
+            shortGroups += SourceFooters.endsShort(footer.get(), target) ? 1 : 0;
         }
-        return Optional.of(new Plan(result, conf));
+        return shortGroups > result.size() ? Optional.empty() : Optional.of(new Plan(result, conf));
     }
 
     /** The scan, when the plan reads every column of Parquet files as they are: no filter, no partition or computed column. */
@@ -143,7 +138,7 @@ public final class SourceRowGroups {
         }
         HadoopFsRelation relation = scan.relation();
         if (!(relation.fileFormat() instanceof ParquetFileFormat) || !relation.partitionSchema().isEmpty()
-                || !java.util.Arrays.equals(scan.requiredSchema().fieldNames(), relation.dataSchema().fieldNames())
+                || !Arrays.equals(scan.requiredSchema().fieldNames(), relation.dataSchema().fieldNames())
                 || scan.output().size() != relation.dataSchema().size()) {
             return Optional.empty();
         }
@@ -151,48 +146,5 @@ public final class SourceRowGroups {
             return Optional.empty();
         }
         return Optional.of(scan);
-    }
-
-    private static Optional<ParquetMetadata> footer(Path path, Configuration conf) {
-        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
-            return Optional.of(reader.getFooter());
-        } catch (IOException | ParquetCryptoRuntimeException e) {
-            // Spark's own reader reports what is wrong with the file, when the export reads it the usual way.
-            return Optional.empty();
-        }
-    }
-
-    private static boolean encrypted(FileMetaData file) {
-        return file.getEncryptionType() != null && file.getEncryptionType() != FileMetaData.EncryptionType.UNENCRYPTED;
-    }
-
-    /** Whether a file's row groups are what the export would write: same columns, encoding, codec and size. */
-    static boolean fits(Optional<ParquetMetadata> footer, MessageType expected, CompressionCodecName codec, long rowGroupSize) {
-        if (footer.isEmpty()) {
-            return false;
-        }
-        FileMetaData file = footer.get().getFileMetaData();
-        if (encrypted(file) || !file.getSchema().getFields().equals(expected.getFields())
-                || LEGACY_KEYS.stream().anyMatch(file.getKeyValueMetaData()::containsKey)
-                // Statistics of writers known to get them wrong: readers trust what our footer's writer wrote.
-                || CorruptStatistics.shouldIgnoreStatistics(file.getCreatedBy(), PrimitiveType.PrimitiveTypeName.BINARY)) {
-            return false;
-        }
-        List<BlockMetaData> blocks = footer.get().getBlocks();
-        for (int i = 0; i < blocks.size(); i++) {
-            BlockMetaData block = blocks.get(i);
-            double deviation = (block.getCompressedSize() - rowGroupSize) / (double) rowGroupSize;
-            boolean last = i == blocks.size() - 1;
-            if (block.getRowCount() == 0 || deviation > TOLERANCE || (!last && deviation < -TOLERANCE)
-                    || block.getColumns().size() != expected.getColumns().size()) {
-                return false;
-            }
-            for (ColumnChunkMetaData chunk : block.getColumns()) {
-                if (chunk.getCodec() != codec || chunk.isEncrypted()) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 }

@@ -4,14 +4,17 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.SeekableInputStream;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
+import org.dataexport.job.data.SourceFooters;
 import org.dataexport.job.data.SourceRowGroups;
 import org.dataexport.job.progress.TaskOutput;
 import org.dataexport.job.request.ParquetTuning;
@@ -23,7 +26,8 @@ import java.util.function.IntFunction;
 
 /**
  * A task's share of a source whose row groups already fit ({@link SourceRowGroups}), copied into its
- * files row group by row group, byte for byte: nothing is decoded or encoded again. Files roll after
+ * files row group by row group, each column chunk byte for byte with its page indexes and bloom
+ * filter: nothing is decoded or encoded again. Files roll after
  * {@code max_row_groups_per_file} groups, and after a group short of the row-group size (a source
  * file's last), so that every row group but a file's last still holds the bound. Rows keep their order.
  */
@@ -64,8 +68,8 @@ final class RowGroupCopy {
                 ParquetReadOptions options = ParquetReadOptions.builder().withRange(range.start(), range.start() + range.length()).build();
                 try (ParquetFileReader reader = ParquetFileReader.open(input, options); SeekableInputStream in = input.newStream()) {
                     for (BlockMetaData block : reader.getRowGroups()) {
-                        append(in, block);
-                        output.rowsWritten((int) block.getRowCount());
+                        append(reader, in, block);
+                        output.rowsWritten((int) Math.min(block.getRowCount(), Integer.MAX_VALUE));
                     }
                 }
             }
@@ -82,7 +86,8 @@ final class RowGroupCopy {
         }
     }
 
-    private void append(SeekableInputStream in, BlockMetaData block) throws IOException {
+    /** Appends one row group, its column chunks as they are with their page indexes and bloom filters (as ParquetRewriter does). */
+    private void append(ParquetFileReader reader, SeekableInputStream in, BlockMetaData block) throws IOException {
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.killTaskIfInterrupted();
@@ -91,9 +96,17 @@ final class RowGroupCopy {
             file = OpenParquetFile.create(conf, fs, pathForSequence.apply(written.size()), layout.rowGroupSizeBytes(), properties,
                     tuning.keyValueMetadata());
         }
-        file.writer().appendRowGroup(in, block, false);
+        List<ColumnDescriptor> columns = file.schema().getColumns();
+        List<ColumnChunkMetaData> chunks = block.getColumns();
+        file.writer().startBlock(block.getRowCount());
+        for (int i = 0; i < chunks.size(); i++) {
+            ColumnChunkMetaData chunk = chunks.get(i);
+            file.writer().appendColumnChunk(columns.get(i), in, chunk, reader.readBloomFilter(chunk), reader.readColumnIndex(chunk),
+                    reader.readOffsetIndex(chunk));
+        }
+        file.writer().endBlock();
         file.rowGroupWritten();
-        boolean shortGroup = block.getCompressedSize() < layout.rowGroupSizeBytes() * (1 - SourceRowGroups.TOLERANCE);
+        boolean shortGroup = block.getCompressedSize() < layout.rowGroupSizeBytes() * (1 - SourceFooters.TOLERANCE);
         if (shortGroup || (layout.maxRowGroupsPerFile() > 0 && file.rowGroups() >= layout.maxRowGroupsPerFile())) {
             closeFile();
         }

@@ -60,6 +60,8 @@ class RowGroupCopyTest {
         assertEquals(sizes(source), sizes(copied), "the same row groups");
         assertTrue(copied.stream().flatMap(block -> block.getColumns().stream()).noneMatch(RowGroupCopyTest::dictionaryEncoded),
                 "copied, not encoded again: still without dictionaries");
+        assertTrue(pageIndexes(dir.resolve("first")), "the source has page indexes");
+        assertTrue(pageIndexes(dir.resolve("copied")), "and they are copied with the chunks");
         assertEquals(400_000, result.totalRowCount());
         assertEquals(copied.size(), result.numRowGroups());
         assertEquals(0, rows("first").except(rows("copied")).count() + rows("copied").except(rows("first")).count());
@@ -114,6 +116,25 @@ class RowGroupCopyTest {
     /** Row-group sizes, sorted: Spark lists a scan's files largest first, so the copies' order is the scan's. */
     private static List<Long> sizes(List<BlockMetaData> blocks) {
         return blocks.stream().map(BlockMetaData::getCompressedSize).sorted().toList();
+    }
+
+    /** Whether every column chunk of every part file has its column and offset index. */
+    private static boolean pageIndexes(Path directory) throws IOException {
+        try (var list = java.nio.file.Files.list(directory)) {
+            for (Path file : list.filter(each -> each.getFileName().toString().endsWith(".parquet")).toList()) {
+                try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()),
+                        new Configuration()))) {
+                    for (BlockMetaData block : reader.getFooter().getBlocks()) {
+                        for (ColumnChunkMetaData chunk : block.getColumns()) {
+                            if (reader.readColumnIndex(chunk) == null || reader.readOffsetIndex(chunk) == null) {
+                                return false;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /** The row groups of a file, or of a directory's part files in name order. */
