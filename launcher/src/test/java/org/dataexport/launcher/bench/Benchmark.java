@@ -40,8 +40,6 @@ public final class Benchmark {
     private static final long ROW_GROUP = 2_000_000;
     private static final long TARGET = 6_000_000;
     private static final long DEFAULT_ROW_GROUP = ExportRequest.DEFAULT_ROW_GROUP_SIZE;
-    // The generated source's row groups (as parquet.block.size): below Spark's 128 MB default, which the SF 1 files do not reach.
-    private static final long SOURCE_ROW_GROUP = 32L << 20;
     private static final String S3_BUCKET = "bench";
     private static final String S3_KEY = "bench-access";
     private static final String S3_SECRET = "bench-secret-key";
@@ -114,12 +112,11 @@ public final class Benchmark {
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
         try {
-            Path source = work.resolve("sources").resolve("lineitem-sf" + scaleFactor);
+            Path source = work.resolve("lineitem-sf" + scaleFactor);
             if (!Files.exists(source.resolve("_SUCCESS"))) {
                 System.out.printf("Generating TPC-H lineitem at scale factor %s into %s%n", scaleFactor, source);
-                // Row groups of one size at every scale factor: a reader holds a whole source group, so its size must not grow with the data.
                 TpchData.table(spark, "lineitem", scaleFactor, spark.sparkContext().defaultParallelism() * 2)
-                        .write().mode("overwrite").option("parquet.block.size", SOURCE_ROW_GROUP).parquet(source.toString());
+                        .write().mode("overwrite").parquet(source.toString());
             }
             Benchmark benchmark = new Benchmark(spark, work, source);
             if (!Files.exists(in40Mb(source).resolve("part-00000.parquet"))) {
