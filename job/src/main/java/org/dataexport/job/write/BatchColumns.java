@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.TimestampType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
+import java.lang.invoke.MethodHandle;
 import java.util.List;
 
 /**
@@ -38,6 +39,9 @@ import java.util.List;
 public final class BatchColumns {
     private static final String TIMESTAMP_TYPE = "spark.sql.parquet.outputTimestampType";
     private static final String REBASE_MODE = "spark.sql.parquet.datetimeRebaseModeInWrite";
+
+    // The rows a vector has room for (Spark keeps it protected); where it is not there, the rows it holds.
+    private static final MethodHandle CAPACITY = PrivateFields.getter(WritableColumnVector.class, "capacity", int.class, 0);
 
     private final ValueCopies.ValueCopy[] copies;
     // Per column, the source page behind the batch at hand, and the range being copied (this copier is its task's alone).
@@ -124,16 +128,38 @@ public final class BatchColumns {
         return new ColumnarBatch(vectors, rows);
     }
 
-    /** About what a batch holds in memory: eight bytes a value, and the bytes of its strings. */
+    /**
+     * What a batch copied by {@link #copy} holds in memory, as Spark's on-heap vectors allocate it: per
+     * row of each vector's capacity a null flag and the value (strings: offset and length), the bytes
+     * of strings with their own null flags, and the indices of a column copied as dictionary indices.
+     */
     long bytes(ColumnarBatch batch) {
-        long bytes = 8L * batch.numCols() * batch.numRows();
+        long bytes = 0;
         for (int c = 0; c < batch.numCols(); c++) {
             DataType type = schema.fields()[c].dataType();
-            if ((type instanceof StringType || type instanceof BinaryType) && batch.column(c) instanceof WritableColumnVector vector) {
-                bytes += vector.arrayData().getElementsAppended();
+            if (!(batch.column(c) instanceof WritableColumnVector vector)) {
+                bytes += 8L * batch.numRows();
+                continue;
+            }
+            boolean array = type instanceof StringType || type instanceof BinaryType;
+            bytes += capacity(vector, batch.numRows()) * (1L + (array ? 8 : type.defaultSize()));
+            if (array) {
+                bytes += 2L * capacity(vector.arrayData(), vector.arrayData().getElementsAppended());
+            }
+            if (vector.getDictionaryIds() != null) {
+                bytes += 5L * capacity(vector.getDictionaryIds(), batch.numRows());
             }
         }
         return bytes;
+    }
+
+    private static long capacity(WritableColumnVector vector, int orElse) {
+        try {
+            int capacity = (int) CAPACITY.invokeExact((Object) vector);
+            return capacity > 0 ? capacity : orElse;
+        } catch (Throwable e) {
+            return orElse;
+        }
     }
 
     private static void copyValue(DataType type, ColumnVector from, int row, WritableColumnVector to, int toRow) {
