@@ -7,6 +7,7 @@ import org.apache.parquet.column.values.dictionary.DictionaryValuesWriter;
 import org.apache.parquet.column.values.factory.DefaultValuesWriterFactory;
 import org.apache.parquet.column.values.factory.ValuesWriterFactory;
 import org.apache.parquet.column.values.fallback.FallbackValuesWriter;
+import org.apache.parquet.column.values.plain.PlainValuesWriter;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -37,19 +38,28 @@ final class DictionaryTracker implements ValuesWriterFactory {
     /**
      * parquet-java's writer for the column; a dictionary with its fallback to plain values as a
      * {@link DictionaryOrPlainWriter}, the dictionary with source-index hints where its type has them
-     * ({@link SourceDictionaryWriters}).
+     * ({@link SourceDictionaryWriters}), PLAIN values as a {@link PlainArrayWriter}.
      */
     @Override
     public ValuesWriter newValuesWriter(ColumnDescriptor descriptor) {
         ValuesWriter writer = delegate.newValuesWriter(descriptor);
         if (!(writer instanceof FallbackValuesWriter<?, ?> fallback) || !(fallback.initialWriter instanceof DictionaryValuesWriter initial)) {
-            return writer;
+            return plain(writer);
         }
         DictionaryValuesWriter dictionary = SourceDictionaryWriters.hinted(initial, properties.getDictionaryPageSizeThreshold(),
                 properties.getAllocator(), idTables.computeIfAbsent(descriptor, column -> new SourceDictionaryWriters.IdTable())).orElse(initial);
-        DictionaryOrPlainWriter ours = new DictionaryOrPlainWriter(dictionary, fallback.fallBackWriter);
+        DictionaryOrPlainWriter ours = new DictionaryOrPlainWriter(dictionary, plain(fallback.fallBackWriter));
         dictionaryWriters.put(descriptor, ours);
         return ours;
+    }
+
+    /** parquet-java's PLAIN writer as a {@link PlainArrayWriter} (the same bytes); any other writer as it is. */
+    private static ValuesWriter plain(ValuesWriter writer) {
+        if (writer.getClass() == PlainValuesWriter.class) {
+            writer.close();
+            return new PlainArrayWriter();
+        }
+        return writer;
     }
 
     /** Where the column's dictionary writer is told the source index of its next value (nowhere, without one). */
