@@ -55,6 +55,7 @@ final class RowGroupBuffer {
         sourceIds = new SourceDictionaryWriters.SourceIds[columns.size()];
         for (int i = 0; i < columns.size(); i++) {
             columnWriters[i] = columnStore.getColumnWriter(columns.get(i));
+            DefinitionLevelWriter.install(columnWriters[i], columns.get(i).getMaxDefinitionLevel());
             pageWriters[i] = pageStore.getPageWriter(columns.get(i));
             dictionaries[i] = tracker.dictionaryOf(columns.get(i));
             sourceIds[i] = tracker.sourceIds(columns.get(i));
