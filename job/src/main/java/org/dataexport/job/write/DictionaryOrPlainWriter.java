@@ -19,6 +19,8 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
     private final DictionaryValuesWriter dictionary;
     private final ValuesWriter plain;
     private boolean fellBack;
+    // Whether the group ended in plain values, once its chunk was finished (which resets the dictionary).
+    private boolean endedPlain;
     private boolean usedDictionary;
     // The values' bytes as plain encoding would hold them (binary: a 4-byte length each), for the first page's check.
     private long rawBytes;
@@ -38,9 +40,13 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
         return dictionary;
     }
 
-    /** Whether the column went over to plain values in this row group. */
+    /**
+     * Whether the column went over to plain values in this row group, and stayed so to its end. Once the
+     * chunk is finished: whether it ended so, also when pages of dictionary indices came before (its
+     * dictionary is then written and reset).
+     */
     boolean fellBack() {
-        return fellBack;
+        return fellBack || endedPlain;
     }
 
     @Override
@@ -160,6 +166,7 @@ final class DictionaryOrPlainWriter extends ValuesWriter {
 
     @Override
     public void resetDictionary() {
+        endedPlain = fellBack;
         if (usedDictionary) {
             dictionary.resetDictionary();
         } else {

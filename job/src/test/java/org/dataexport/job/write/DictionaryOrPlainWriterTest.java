@@ -74,6 +74,9 @@ class DictionaryOrPlainWriterTest {
                     ValuesWriter ours = new DictionaryOrPlainWriter(type.dictionary().get(), new PlainValuesWriter(64, 1 << 20, ALLOCATOR));
                     List<String> expected = drive(parquet, type.values(), scenario.layout(), group);
                     assertEquals(expected, drive(ours, type.values(), scenario.layout(), group), what);
+                    // What the task's next group is told: plain from the start when this one ended plain,
+                    // also after pages of dictionary indices (its dictionary page is then written, and reset).
+                    assertEquals(!scenario.name().equals("dictionary holds"), ((DictionaryOrPlainWriter) ours).fellBack(), what + ": ended plain");
                     if (!scenario.name().equals("dictionary holds")) {
                         assertTrue(expected.stream().anyMatch(page -> page.startsWith("PLAIN ")), what + ": some page fell back");
                     }
@@ -97,6 +100,9 @@ class DictionaryOrPlainWriterTest {
         DictionaryPage dictionary = writer.toDictPageAndClose();
         out.add(dictionary == null ? "no dictionary" : "dictionary " + dictionary.getEncoding() + " " + dictionary.getDictionarySize() + " "
                 + java.util.Arrays.toString(dictionary.getBytes().toByteArray()));
+        if (dictionary != null) {
+            writer.resetDictionary(); // as the column writer finishes a chunk
+        }
         writer.close();
         return out;
     }
