@@ -24,10 +24,28 @@ public final class EmbeddedS3 implements AutoCloseable {
         this.host = host;
     }
 
-    /** Starts the server; port 0 picks a free one. */
+    /** Starts the server, its objects held in memory; port 0 picks a free one. */
     public static EmbeddedS3 start(String host, int port, String accessKey, String secretKey, String... buckets) throws Exception {
+        return start(ContextBuilder.newBuilder("transient").overrides(new Properties()).build(BlobStoreContext.class), host, port, accessKey,
+                secretKey, buckets);
+    }
+
+    /**
+     * Starts the server, its objects kept as files under {@code directory} (jclouds' filesystem store),
+     * as a real server keeps them: not in this JVM's heap, which the in-memory store fills with every
+     * object written (and, completing a multipart upload, with a second copy of it).
+     */
+    public static EmbeddedS3 startOnDisk(java.nio.file.Path directory, String host, int port, String accessKey, String secretKey,
+                                         String... buckets) throws Exception {
+        java.nio.file.Files.createDirectories(directory);
         Properties properties = new Properties();
-        BlobStoreContext context = ContextBuilder.newBuilder("transient").overrides(properties).build(BlobStoreContext.class);
+        properties.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
+        return start(ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class), host, port, accessKey,
+                secretKey, buckets);
+    }
+
+    private static EmbeddedS3 start(BlobStoreContext context, String host, int port, String accessKey, String secretKey, String... buckets)
+            throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(context.getBlobStore())
                 .endpoint(URI.create("http://" + host + ":" + port))
