@@ -219,10 +219,11 @@ public final class Benchmark {
         long serverCpu = 0;
         long resident = 0;
         long live = 0;
+        Path s3Store = work.resolve("s3");
         if (toS3) {
-            discard(work.resolve("s3")); // what an earlier run left
+            discard(s3Store); // what an earlier run left
         }
-        try (EmbeddedS3 s3 = toS3 ? EmbeddedS3.startOnDisk(work.resolve("s3"), "127.0.0.1", 0, S3_KEY, S3_SECRET, S3_BUCKET) : null) {
+        try (EmbeddedS3 s3 = toS3 ? EmbeddedS3.startOnDisk(s3Store, "127.0.0.1", 0, S3_KEY, S3_SECRET, S3_BUCKET) : null) {
             Map<Long, Long> serverCpuBefore = serverThreadsCpu();
             for (int run = 0; run <= RUNS && (run < RUNS || s3 == null); run++) {
                 // Only the last run's files are kept: at SF 10 a case writes gigabytes.
@@ -246,7 +247,7 @@ public final class Benchmark {
                 bestSeconds = Math.min(bestSeconds, (System.nanoTime() - start) / 1e9);
                 if (s3 != null) {
                     // The store's objects are its files (jclouds' filesystem store cannot clear a container under an absolute directory).
-                    discard(work.resolve("s3").resolve(S3_BUCKET).resolve("exports"));
+                    discard(s3Store.resolve(S3_BUCKET).resolve("exports"));
                 }
             }
             for (Map.Entry<Long, Long> thread : serverThreadsCpu().entrySet()) {
