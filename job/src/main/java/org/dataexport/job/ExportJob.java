@@ -187,7 +187,8 @@ public final class ExportJob {
                 .broadcast(new SerializableConfiguration(writeConf));
         PartitionWriters.TaskSettings settings = new PartitionWriters.TaskSettings(staging.toString(), layout, request.options().parquet(),
                 request.options().compression(), request.mode() == Mode.SINGLE_FILE, selected.partitionColumns(), selected.written(),
-                new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets());
+                new PartitionWriters.FileBudget(limits.maxFiles(), limits.tooManyFiles(request)), request.secrets(),
+                directUploads(fs, request, layout, selected));
         try {
             Optional<SourceRowGroups.Plan> copies = copyableSource(request, selected, layout, writeConf);
             // A plain scan's batches go to the writers as they are (Parquet: when every column copies straight in).
@@ -233,6 +234,15 @@ public final class ExportJob {
         cancellation.check();
         output.commit(files, names, ResponseJson.exportResult(result, true).toPrettyString());
         return result;
+    }
+
+    /**
+     * Whether tasks write their files straight to their final S3 names, as uploads the commit completes
+     * instead of copying: when every task writes at most one file, its partition number is its file's.
+     */
+    private static boolean directUploads(FileSystem fs, ExportRequest request, FileLayout layout, Selection.Selected selected) {
+        return fs instanceof org.apache.hadoop.fs.s3a.S3AFileSystem && request.mode() == Mode.MULTI_FILE
+                && selected.partitionColumns().isEmpty() && layout.maxRowGroupsPerFile() == 0 && layout.effectiveTargetFileSize() == 0;
     }
 
     /** One task a split, each copying its split's row groups (the source read with the relation's configuration). */

@@ -158,11 +158,16 @@ class DestinationRecoveryTest {
     }
 
     @Test
-    void failedUploadsOrCopiesLeaveNothingAndTheNextExportSucceeds() throws Exception {
+    void failedUploadsOrCommitsLeaveNothingAndTheNextExportSucceeds() throws Exception {
         try (FaultProxy proxy = new FaultProxy(TestServer.FAULT_PROXY_PORT, server.s3.port())) {
-            for (FaultProxy.Mode fault : List.of(FaultProxy.Mode.FAIL_UPLOADS, FaultProxy.Mode.FAIL_COPIES)) {
-                String prefix = "recover/" + fault + "-" + System.nanoTime();
-                ObjectNode request = server.s3Request("/" + prefix).put("dataset", "orders");
+            // The default layout's files go straight to their final keys, to be completed at the commit;
+            // one row group a file makes several files a task, staged and copied into place at the commit.
+            for (Map.Entry<FaultProxy.Mode, Integer> each : List.of(Map.entry(FaultProxy.Mode.FAIL_UPLOADS, 0),
+                    Map.entry(FaultProxy.Mode.FAIL_COMMITS, 0), Map.entry(FaultProxy.Mode.FAIL_UPLOADS, 1),
+                    Map.entry(FaultProxy.Mode.FAIL_COMMITS, 1))) {
+                FaultProxy.Mode fault = each.getKey();
+                String prefix = "recover/" + fault + "-" + each.getValue() + "-" + System.nanoTime();
+                ObjectNode request = server.s3Request("/" + prefix).put("dataset", "orders").put("max_row_groups_per_file", each.getValue());
                 ((ObjectNode) request.at("/export_paths/storage_config/options")).put("endpoint", proxy.endpoint());
                 int before = proxy.failed();
                 proxy.mode(fault);

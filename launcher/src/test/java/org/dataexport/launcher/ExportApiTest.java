@@ -102,6 +102,20 @@ class ExportApiTest {
     }
 
     @Test
+    void filesOnS3AfterATaskThatWroteNothingAreRenumbered() throws Exception {
+        // The first of orders' three input partitions ends below orderkey 20000: filtered, it writes no file, so
+        // the files the other two wrote straight to part-00001 and part-00002 are published one number down.
+        ObjectNode request = server.s3Request("/shifted/orders").put("dataset", "orders").put("filter", "orderkey > 20000")
+                .put("include_file_stats", true);
+        JsonNode response = server.post(request.toString()).json();
+
+        WrittenOutput.s3(server.s3.blobStore(), TestServer.BUCKET, "shifted/orders", server.workDir).assertMatches(response);
+        assertEquals(List.of("part-00000.parquet", "part-00001.parquet"),
+                TestServer.JSON.convertValue(response.at("/data/export_result/files"), List.class), response.toString());
+        assertEquals(ORDERS_ROWS * 2 / 3, response.at("/data/export_result/total_row_count").asLong());
+    }
+
+    @Test
     void emptyDatasetGivesOneFileWithTheSchema() throws Exception {
         Path destination = server.newLocalDestination("empty");
         JsonNode response = server.post(server.localRequest(destination).put("dataset", "empty").toString()).json();

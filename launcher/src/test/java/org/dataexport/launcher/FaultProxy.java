@@ -14,12 +14,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An HTTP proxy in front of an S3 server that fails on command: uploads of data files (PUT under
- * {@code _temporary/}, claims aside), server-side copies (PUT with {@code x-amz-copy-source}: the
- * commit's renames), or everything (connections cut and refused: the store unreachable). One request
+ * {@code _temporary/}, claims aside, and the parts of multipart uploads), the commit's publishing
+ * (server-side copies, PUT with {@code x-amz-copy-source}, and the completions of multipart uploads,
+ * POST with {@code uploadId}), or everything (connections cut and refused: the store unreachable). One request
  * per connection (it asks the server to close after each), so requests can be told apart.
  */
 final class FaultProxy implements AutoCloseable {
-    enum Mode { PASS, FAIL_UPLOADS, FAIL_COPIES, DEAD }
+    enum Mode { PASS, FAIL_UPLOADS, FAIL_COMMITS, DEAD }
 
     private final ServerSocket server;
     private final int targetPort;
@@ -101,10 +102,12 @@ final class FaultProxy implements AutoCloseable {
                 }
             }
             forwarded.append("Connection: close\r\n\r\n");
-            boolean upload = method.equals("PUT") && !copy && target.contains("/_temporary/") && !target.contains("_claim")
-                    && !target.contains("_probe");
+            boolean part = target.contains("uploadId=");
+            boolean upload = method.equals("PUT") && !copy && (part || target.contains("/_temporary/") && !target.contains("_claim")
+                    && !target.contains("_probe"));
+            boolean commit = method.equals("PUT") && copy || method.equals("POST") && part;
             Mode now = mode;
-            if ((now == Mode.FAIL_UPLOADS && upload) || (now == Mode.FAIL_COPIES && method.equals("PUT") && copy) || now == Mode.DEAD) {
+            if ((now == Mode.FAIL_UPLOADS && upload) || (now == Mode.FAIL_COMMITS && commit) || now == Mode.DEAD) {
                 failed++;
                 byte[] error = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>injected</Message></Error>"
                         .getBytes(StandardCharsets.UTF_8);

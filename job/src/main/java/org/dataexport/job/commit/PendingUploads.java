@@ -1,23 +1,106 @@
 package org.dataexport.job.commit;
 
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.s3a.S3AFileSystem;
+import org.dataexport.job.write.Publication;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
- * Multipart uploads left open under a directory on S3 (a task killed mid-file, a driver that died):
- * invisible in listings but billed until aborted. Other file systems have none.
+ * Multipart uploads on S3: those tasks leave pending at their final keys for the commit to complete
+ * ({@link Publication.PendingUpload}), each recorded under its export's staging directory
+ * ({@code uploads/<uuid>.upload}: the key and the upload id) as soon as it exists; and those left
+ * open by a task killed mid-file or a driver that died, invisible in listings but billed until
+ * aborted. Other file systems have none.
  */
-final class PendingUploads {
+public final class PendingUploads {
+    public static final String RECORDS = "uploads";
+    public static final String RECORD_SUFFIX = ".upload";
     private static final Logger LOG = LoggerFactory.getLogger(PendingUploads.class);
 
     private PendingUploads() {
+    }
+
+    /** Notes an upload that exists, under a staging directory, before any of its parts goes up. */
+    public static void record(FileSystem fs, Path record, String key, String uploadId) throws IOException {
+        try (OutputStream out = fs.create(record, true)) {
+            out.write((key + "\n" + uploadId + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Completes a task's upload: the object appears at its key, whole. */
+    static void complete(FileSystem fs, Publication.PendingUpload upload, long length) throws IOException {
+        List<CompletedPart> parts = new ArrayList<>();
+        for (int i = 0; i < upload.etags().size(); i++) {
+            parts.add(CompletedPart.builder().partNumber(i + 1).eTag(upload.etags().get(i)).build());
+        }
+        ((S3AFileSystem) fs).getWriteOperationHelper().commitUpload(upload.key(), upload.uploadId(), parts, length);
+    }
+
+    /**
+     * Aborts the uploads recorded under {@code exportStaging} (one export's staging directory) but those in
+     * {@code keep} (completed ones); returns how many it aborted. An upload already completed or aborted
+     * is passed over.
+     */
+    static int abortRecorded(FileSystem fs, Path exportStaging, Set<String> keep) throws IOException {
+        if (!(fs instanceof S3AFileSystem s3)) {
+            return 0;
+        }
+        FileStatus[] records;
+        try {
+            records = fs.listStatus(new Path(exportStaging, RECORDS));
+        } catch (FileNotFoundException none) {
+            return 0;
+        }
+        int aborted = 0;
+        for (FileStatus record : records) {
+            if (!record.getPath().getName().endsWith(RECORD_SUFFIX)) {
+                continue;
+            }
+            String[] lines;
+            try (InputStream in = fs.open(record.getPath())) {
+                lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+            } catch (FileNotFoundException gone) {
+                continue;
+            }
+            if (lines.length < 2 || keep.contains(lines[1])) {
+                continue;
+            }
+            try {
+                s3.getWriteOperationHelper().abortMultipartCommit(lines[0], lines[1]);
+                aborted++;
+            } catch (FileNotFoundException alreadyEnded) {
+                // completed, or aborted by its own task
+            }
+        }
+        return aborted;
+    }
+
+    /** How many uploads are recorded under {@code exportStaging}: one listing, no reads. */
+    static int recorded(FileSystem fs, Path exportStaging) throws IOException {
+        try {
+            int count = 0;
+            for (FileStatus record : fs.listStatus(new Path(exportStaging, RECORDS))) {
+                count += record.getPath().getName().endsWith(RECORD_SUFFIX) ? 1 : 0;
+            }
+            return count;
+        } catch (FileNotFoundException none) {
+            return 0;
+        }
     }
 
     /**

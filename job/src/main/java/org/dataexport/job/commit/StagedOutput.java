@@ -16,10 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -33,7 +29,7 @@ import java.util.function.Consumer;
 public final class StagedOutput {
     public static final String SUCCESS_MARKER = "_SUCCESS";
     private static final String STAGING_ROOT = DestinationLease.STAGING_ROOT;
-    private static final int RENAME_THREADS = 8;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StagedOutput.class);
 
     private final FileSystem fs;
     private final Path destination;
@@ -139,10 +135,20 @@ public final class StagedOutput {
         }
         for (FileStatus entry : entries) {
             if (!entry.getPath().getName().equals(DestinationLease.CLAIM)) {
+                abortRecordedQuietly(fs, entry.getPath());
                 fs.delete(entry.getPath(), true);
             }
         }
         PendingUploads.abortUnder(fs, stagingRoot);
+    }
+
+    /** The uploads an abandoned export left pending at final names: best effort, as they are invisible and stay so. */
+    private static void abortRecordedQuietly(FileSystem fs, Path abandonedStaging) {
+        try {
+            PendingUploads.abortRecorded(fs, abandonedStaging, java.util.Set.of());
+        } catch (IOException | RuntimeException e) {
+            LOG.info("could not abort the pending uploads recorded under {}: {}", abandonedStaging, e.getClass().getSimpleName());
+        }
     }
 
     public Path staging() {
@@ -164,39 +170,19 @@ public final class StagedOutput {
     }
 
     /**
-     * Moves the staged files to their final names, one for one, once the claim is confirmed, and
-     * writes the marker last. On an object store a rename is a server-side copy, so several run at once.
+     * Publishes the files under their final names once the claim is confirmed ({@link Publisher}: pending
+     * uploads completed, staged files moved), aborts the uploads of attempts whose files were not taken
+     * (speculative or retried tasks), and writes the marker last.
      */
     public void commit(List<WrittenFile> filesInDataOrder, List<String> names, String successMarker) throws IOException {
         lease.verify();
-        ExecutorService renames = Executors.newFixedThreadPool(Math.max(1, Math.min(RENAME_THREADS, filesInDataOrder.size())));
-        try {
-            List<Future<?>> moves = new ArrayList<>();
-            for (int i = 0; i < filesInDataOrder.size(); i++) {
-                Path source = new Path(filesInDataOrder.get(i).path());
-                Path target = new Path(destination, names.get(i));
-                createParent(target);
-                moves.add(renames.submit(() -> {
-                    // Recorded first: a rename interrupted after its copy still leaves the target behind.
-                    committed.add(target);
-                    if (!fs.rename(source, target)) {
-                        throw new IOException("could not move " + source + " to " + target);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> move : moves) {
-                move.get();
-            }
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while moving the files into place", e);
-        } finally {
-            // A failed move stops the rest; those in flight finish before abort() looks at what moved.
-            renames.shutdownNow();
-            awaitQuietly(renames);
+        List<Path> targets = names.stream().map(name -> new Path(destination, name)).toList();
+        java.util.Set<String> completed = new Publisher(fs, path -> {
+            createParent(path);
+            committed.add(path);
+        }).publish(filesInDataOrder, targets);
+        if (PendingUploads.recorded(fs, staging) > completed.size()) {
+            PendingUploads.abortRecorded(fs, staging, completed);
         }
         fs.delete(staging, true);
         lease.release();
@@ -213,7 +199,8 @@ public final class StagedOutput {
      * HDFS) and noted for an abort to remove; an object store needs none and gets no marker objects.
      */
     private void createParent(Path target) throws IOException {
-        if (target.getParent().equals(destination) || org.dataexport.job.request.Destination.isObjectStore(fs.getScheme())) {
+        if (target.getParent().equals(fs.makeQualified(destination)) || target.getParent().equals(destination)
+                || org.dataexport.job.request.Destination.isObjectStore(fs.getScheme())) {
             return;
         }
         synchronized (createdDirectories) {
@@ -259,6 +246,7 @@ public final class StagedOutput {
             for (Path directory : directories) {
                 deleteIfEmpty(on, directory);
             }
+            PendingUploads.abortRecorded(on, staging, java.util.Set.of());
             on.delete(staging, true);
             PendingUploads.abortUnder(on, staging);
             lease.release(on);
@@ -269,14 +257,6 @@ public final class StagedOutput {
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
-        }
-    }
-
-    private static void awaitQuietly(ExecutorService executor) {
-        try {
-            executor.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

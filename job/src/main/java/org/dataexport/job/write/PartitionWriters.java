@@ -3,6 +3,7 @@ package org.dataexport.job.write;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.s3a.S3AFileSystem;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.function.IntFunction;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The task side of an export: each task writes its partition into the staging directory through a
@@ -46,10 +48,13 @@ public final class PartitionWriters {
      * @param tailApart         single_file: a task's short last row group goes to a file of its own
      * @param partitionColumns  partition_by: the columns whose values (trailing the written columns) name directories
      * @param written           the columns the files hold, first in every row
+     * @param directUploads     S3, a layout of at most one file a task: a task's file goes straight to the final
+     *                          name its partition number gives it, as an upload the commit completes
+     *                          ({@link PendingUploadFileSystem}); the commit moves it if the numbers shift
      */
     public record TaskSettings(String staging, FileLayout layout, ParquetTuning tuning, Compression compression,
                                boolean tailApart, List<String> partitionColumns, StructType written, FileBudget budget,
-                               List<String> secrets) implements java.io.Serializable {
+                               List<String> secrets, boolean directUploads) implements java.io.Serializable {
         public TaskSettings {
             partitionColumns = List.copyOf(partitionColumns);
             secrets = List.copyOf(secrets);
@@ -241,9 +246,14 @@ public final class PartitionWriters {
         Path root = new Path(settings.staging());
         TaskContext task = TaskContext.get();
         long attempt = task == null ? 0 : task.taskAttemptId();
-        try (FileSystem fs = ExportFileSystems.open(root, conf)) {
+        try (FileSystem staged = ExportFileSystems.open(root, conf)) {
+            Optional<PendingUploadFileSystem> direct = settings.directUploads() && staged instanceof S3AFileSystem s3
+                    ? Optional.of(new PendingUploadFileSystem(s3, root)) : Optional.empty();
+            FileSystem fs = direct.<FileSystem>map(d -> d).orElse(staged);
+            // The staging directory is <destination>/_temporary/<export id>.
+            Path destination = root.getParent().getParent();
             long[] closed = {0};
-            List<WrittenFile> files = write.write(fs, (directory, sequence) -> {
+            List<WrittenFile> written = write.write(fs, (directory, sequence) -> {
                 Path dir = directory.isEmpty() ? root : new Path(root, directory);
                 if (sequence == WrittenFile.TAIL_SEQUENCE) {
                     return new Path(dir, String.format("%05d-%d-tail%s", partition, attempt, extension));
@@ -256,8 +266,13 @@ public final class PartitionWriters {
                     filesWritten.add(1);
                     closed[0]++;
                 }
+                if (direct.isPresent() && sequence == 0 && directory.isEmpty()) {
+                    return direct.get().direct(new Path(destination, WrittenFile.partName(partition, extension)));
+                }
                 return new Path(dir, String.format("%05d-%d-%05d%s", partition, attempt, sequence, extension));
             });
+            List<WrittenFile> files = written.stream()
+                    .map(file -> direct.flatMap(d -> d.upload(file.path())).map(file::uploaded).orElse(file)).toList();
             // Spark's UI and listeners (progress) show these as the task's output.
             TaskOutput.finished(files.stream().mapToLong(WrittenFile::rows).sum(),
                     files.stream().mapToLong(WrittenFile::fileBytes).sum());

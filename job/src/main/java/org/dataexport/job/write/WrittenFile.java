@@ -13,12 +13,13 @@ import java.util.Comparator;
  * @param uncompressedBytes  Parquet: the sum of the row groups' uncompressed sizes; Jsonl: the JSON text's bytes
  * @param directory          with partition_by, the file's Hive-style directory under the destination
  *                           ({@code col=value/col2=value2}); empty otherwise
+ * @param publication        how the commit makes it visible: a staged file's rename, or an S3 upload's completion
  */
 public record WrittenFile(String path, int partition, int sequence, long rows, int rowGroups,
-                          long uncompressedBytes, long fileBytes, String directory) implements Serializable {
+                          long uncompressedBytes, long fileBytes, String directory, Publication publication) implements Serializable {
 
     public WrittenFile(String path, int partition, int sequence, long rows, int rowGroups, long uncompressedBytes, long fileBytes) {
-        this(path, partition, sequence, rows, rowGroups, uncompressedBytes, fileBytes, "");
+        this(path, partition, sequence, rows, rowGroups, uncompressedBytes, fileBytes, "", Publication.STAGED);
     }
 
     /** The sequence of a task's tail (single_file): after every file of its task. */
@@ -29,13 +30,23 @@ public record WrittenFile(String path, int partition, int sequence, long rows, i
             .thenComparingInt(WrittenFile::partition).thenComparingInt(WrittenFile::sequence);
 
     public WrittenFile inDirectory(String name) {
-        return new WrittenFile(path, partition, sequence, rows, rowGroups, uncompressedBytes, fileBytes, name);
+        return new WrittenFile(path, partition, sequence, rows, rowGroups, uncompressedBytes, fileBytes, name, publication);
+    }
+
+    /** The same file, published by completing its pending upload. */
+    public WrittenFile uploaded(Publication.PendingUpload upload) {
+        return new WrittenFile(path, partition, sequence, rows, rowGroups, uncompressedBytes, fileBytes, directory, upload);
     }
 
     /** The name it is published under: {@code part-00003.parquet}, or {@code dir/part-00003.parquet} with partition_by. */
     public String publishedName(int partNumber, String extension) {
-        String name = String.format("part-%05d%s", partNumber, extension);
+        String name = partName(partNumber, extension);
         return directory.isEmpty() ? name : directory + "/" + name;
+    }
+
+    /** {@code part-00003.parquet}: a data file's name in its directory. */
+    public static String partName(int partNumber, String extension) {
+        return String.format("part-%05d%s", partNumber, extension);
     }
 
     /** A task's last, short row group, written apart for single_file's merge to re-encode with the others. */

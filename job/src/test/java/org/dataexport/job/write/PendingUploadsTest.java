@@ -1,0 +1,201 @@
+package org.dataexport.job.write;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.s3a.S3AFileSystem;
+import org.dataexport.job.commit.LeaseSettings;
+import org.dataexport.job.commit.PendingUploads;
+import org.dataexport.job.commit.StagedOutput;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Files written straight to their final S3 keys as pending uploads ({@link PendingUploadFileSystem}),
+ * then published or abandoned by the commit ({@link StagedOutput}), against a real S3 server (S3Proxy
+ * over HTTP): nothing is visible before the commit, the commit leaves exactly the named files with
+ * the bytes written (shifting numbers when a task wrote none or two), an abort leaves nothing and
+ * its uploads can no longer be completed.
+ */
+class PendingUploadsTest {
+    private static final LeaseSettings LEASE = new LeaseSettings("test", Duration.ofSeconds(30));
+    private static S3Proxy proxy;
+    private static BlobStoreContext store;
+    private static Configuration conf;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        store = ContextBuilder.newBuilder("transient").overrides(new Properties()).build(BlobStoreContext.class);
+        proxy = S3Proxy.builder().blobStore(store.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret-key").ignoreUnknownHeaders(true).build();
+        proxy.start();
+        while (!"STARTED".equals(proxy.getState())) {
+            Thread.sleep(10);
+        }
+        store.getBlobStore().createContainerInLocation(null, "bucket");
+        conf = new Configuration();
+        conf.set("fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
+        conf.set("fs.s3a.endpoint.region", "us-east-1");
+        conf.setBoolean("fs.s3a.path.style.access", true);
+        conf.setBoolean("fs.s3a.connection.ssl.enabled", false);
+        conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+        conf.set("fs.s3a.access.key", "access");
+        conf.set("fs.s3a.secret.key", "secret-key");
+        conf.set("fs.s3a.impl", S3AFileSystem.class.getName());
+        conf.setBoolean("fs.s3a.impl.disable.cache", true);
+        conf.set("fs.s3a.multipart.size", "5M");
+        conf.setInt("fs.s3a.attempts.maximum", 1);
+        conf.setInt("fs.s3a.retry.limit", 1);
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        proxy.stop();
+        store.close();
+    }
+
+    private static S3AFileSystem open() throws IOException {
+        return (S3AFileSystem) FileSystem.newInstance(URI.create("s3a://bucket/"), conf);
+    }
+
+    private static byte[] bytes(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    private static WrittenFile write(FileSystem fs, Path path, byte[] data, int partition, int sequence) throws IOException {
+        try (FSDataOutputStream out = fs.create(path, false)) {
+            // In uneven pieces, as a Parquet writer hands them over.
+            for (int offset = 0; offset < data.length; ) {
+                int n = Math.min(data.length - offset, 1 + (offset * 31 + 777_777) % 3_000_000);
+                out.write(data, offset, n);
+                offset += n;
+            }
+        }
+        return new WrittenFile(fs.makeQualified(path).toString(), partition, sequence, 1, 0, data.length, data.length);
+    }
+
+    private static TreeMap<String, Long> listing(FileSystem fs, Path destination) throws IOException {
+        TreeMap<String, Long> objects = new TreeMap<>();
+        try {
+            var files = fs.listFiles(destination, true);
+            while (files.hasNext()) {
+                FileStatus file = files.next();
+                objects.put(file.getPath().toString().substring(fs.makeQualified(destination).toString().length() + 1), file.getLen());
+            }
+        } catch (java.io.FileNotFoundException none) {
+            // nothing there
+        }
+        return objects;
+    }
+
+    private static byte[] read(FileSystem fs, Path path) throws IOException {
+        try (InputStream in = fs.open(path)) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void uploadsAreInvisibleUntilTheCommitWhichShiftsNumbersWithoutLosingBytes() throws Exception {
+        try (S3AFileSystem s3 = open()) {
+            Path destination = s3.makeQualified(new Path("/exports/shifted"));
+            StagedOutput output = StagedOutput.begin(s3, destination, "e1", LEASE, lost -> { });
+            try {
+                PendingUploadFileSystem task = new PendingUploadFileSystem(s3, output.staging());
+                byte[] first = bytes(1000, 1);
+                byte[] second = bytes(12_345_678, 2); // three parts of 5 MB, the last short
+                byte[] third = bytes(300_000, 3);
+                // Task 0 wrote one file, task 1 none, task 2 two: its first went to part-00002, its second was staged.
+                List<WrittenFile> files = new ArrayList<>();
+                for (int[] spec : new int[][] {{0, 0}, {2, 0}}) {
+                    Path direct = task.direct(new Path(destination, WrittenFile.partName(spec[0], ".bin")));
+                    WrittenFile file = write(task, direct, spec[0] == 0 ? first : second, spec[0], spec[1]);
+                    files.add(file.uploaded(task.upload(file.path()).orElseThrow()));
+                }
+                files.add(write(s3, new Path(output.staging(), "00002-7-00001.bin"), third, 2, 1));
+                assertEquals(List.of(3, 1), List.of(((Publication.PendingUpload) files.get(1).publication()).etags().size(),
+                        ((Publication.PendingUpload) files.get(0).publication()).etags().size()));
+                assertEquals(List.of(), listing(s3, destination).keySet().stream().filter(name -> !name.startsWith("_temporary/")).toList(),
+                        "nothing visible before the commit");
+
+                List<String> names = StagedOutput.partNames(files, ".bin");
+                assertEquals(List.of("part-00000.bin", "part-00001.bin", "part-00002.bin"), names);
+                output.commit(files, names, "{}");
+                assertEquals(List.of("_SUCCESS", "part-00000.bin", "part-00001.bin", "part-00002.bin"), List.copyOf(listing(s3, destination).keySet()));
+                assertArrayEquals(first, read(s3, new Path(destination, "part-00000.bin")));
+                assertArrayEquals(second, read(s3, new Path(destination, "part-00001.bin")));
+                assertArrayEquals(third, read(s3, new Path(destination, "part-00002.bin")));
+            } finally {
+                output.release();
+            }
+        }
+    }
+
+    @Test
+    void anAbortLeavesNothingAndItsUploadsCannotBeCompleted() throws Exception {
+        try (S3AFileSystem s3 = open()) {
+            Path destination = s3.makeQualified(new Path("/exports/aborted"));
+            StagedOutput output = StagedOutput.begin(s3, destination, "e2", LEASE, lost -> { });
+            Publication.PendingUpload upload;
+            try {
+                PendingUploadFileSystem task = new PendingUploadFileSystem(s3, output.staging());
+                Path direct = task.direct(new Path(destination, WrittenFile.partName(0, ".bin")));
+                WrittenFile file = write(task, direct, bytes(6_000_000, 4), 0, 0);
+                upload = task.upload(file.path()).orElseThrow();
+                // A task that failed mid-file abandons its own upload; the one recorded here was closed.
+                FSDataOutputStream abandoned = task.create(task.direct(new Path(destination, WrittenFile.partName(1, ".bin"))), false);
+                abandoned.write(bytes(6_000_000, 5));
+                abandoned.abort();
+                assertEquals(true, output.abort(), "cleaned up at once");
+            } finally {
+                output.release();
+            }
+            assertEquals(List.of(), List.copyOf(listing(s3, destination).keySet()), "nothing left, the staging and its records included");
+            List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = List.of(
+                    software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(upload.etags().get(0)).build(),
+                    software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(2).eTag(upload.etags().get(1)).build());
+            assertThrows(IOException.class, () -> s3.getWriteOperationHelper().commitUpload(upload.key(), upload.uploadId(), parts, 6_000_000),
+                    "the upload was aborted");
+            assertEquals(List.of(), List.copyOf(listing(s3, destination).keySet()));
+        }
+    }
+
+    @Test
+    void recordsNameEveryUploadBeforeItsFirstPart() throws Exception {
+        try (S3AFileSystem s3 = open()) {
+            Path staging = s3.makeQualified(new Path("/exports/records/_temporary/e3"));
+            PendingUploadFileSystem task = new PendingUploadFileSystem(s3, staging);
+            FSDataOutputStream out = task.create(task.direct(new Path("/exports/records/part-00000.bin")), false);
+            out.write(bytes(6_000_000, 6)); // the first part goes up: the upload exists
+            FileStatus[] records = s3.listStatus(new Path(staging, PendingUploads.RECORDS));
+            assertEquals(1, records.length, Arrays.toString(records));
+            String[] record = new String(read(s3, records[0].getPath()), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+            assertEquals("exports/records/part-00000.bin", record[0]);
+            out.abort();
+            s3.delete(new Path("/exports/records"), true);
+        }
+    }
+}
