@@ -14,6 +14,10 @@ import java.util.Properties;
  * default destination, and the S3 of the test suite.
  */
 public final class EmbeddedS3 implements AutoCloseable {
+    /** A TLS endpoint's key: a key store file (PKCS12) holding the server's key and certificate. */
+    public record Tls(java.nio.file.Path keyStore, String password) {
+    }
+
     private final S3Proxy proxy;
     private final BlobStoreContext context;
     private final String host;
@@ -37,16 +41,30 @@ public final class EmbeddedS3 implements AutoCloseable {
      */
     public static EmbeddedS3 startOnDisk(java.nio.file.Path directory, String host, int port, String accessKey, String secretKey,
                                          String... buckets) throws Exception {
+        return startOnDisk(directory, host, port, java.util.Optional.empty(), accessKey, secretKey, buckets);
+    }
+
+    /** The same, with an HTTPS endpoint beside the HTTP one on a free port when {@code tls} is given ({@link #secureEndpoint}). */
+    public static EmbeddedS3 startOnDisk(java.nio.file.Path directory, String host, int port, java.util.Optional<Tls> tls, String accessKey,
+                                         String secretKey, String... buckets) throws Exception {
         java.nio.file.Files.createDirectories(directory);
         Properties properties = new Properties();
         properties.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
-        return start(ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class), host, port, accessKey,
+        return start(ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class), host, port, tls, accessKey,
                 secretKey, buckets);
     }
 
     private static EmbeddedS3 start(BlobStoreContext context, String host, int port, String accessKey, String secretKey, String... buckets)
             throws Exception {
-        S3Proxy proxy = S3Proxy.builder()
+        return start(context, host, port, java.util.Optional.empty(), accessKey, secretKey, buckets);
+    }
+
+    private static EmbeddedS3 start(BlobStoreContext context, String host, int port, java.util.Optional<Tls> tls, String accessKey,
+                                    String secretKey, String... buckets) throws Exception {
+        S3Proxy.Builder builder = S3Proxy.builder();
+        tls.ifPresent(key -> builder.secureEndpoint(URI.create("https://" + host + ":0"))
+                .keyStore(key.keyStore().toAbsolutePath().toString(), key.password()));
+        S3Proxy proxy = builder
                 .blobStore(context.getBlobStore())
                 .endpoint(URI.create("http://" + host + ":" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
@@ -78,6 +96,11 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     public String endpoint() {
         return "http://" + host + ":" + proxy.getPort();
+    }
+
+    /** The HTTPS endpoint of a server started with a key ({@link Tls}). */
+    public String secureEndpoint() {
+        return "https://" + host + ":" + proxy.getSecurePort();
     }
 
     public int port() {
