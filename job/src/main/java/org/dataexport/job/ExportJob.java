@@ -40,6 +40,7 @@ import org.dataexport.job.write.PartitionWriters;
 import org.dataexport.job.write.JsonStyle;
 import org.dataexport.job.write.RollingJsonLinesWriter;
 import org.dataexport.job.write.RollingParquetWriter;
+import org.dataexport.job.write.PendingUploadFileSystem;
 import org.dataexport.job.write.SingleFileMerge;
 import org.dataexport.job.write.WrittenFile;
 
@@ -223,10 +224,12 @@ public final class ExportJob {
         }
         cancellation.check();
         if (request.mode() == Mode.SINGLE_FILE && files.size() > 1) {
-            Path merged = new Path(staging, "single" + request.extension());
-            files = List.of(request.format() == Format.PARQUET
-                    ? SingleFileMerge.parquet(fs, files, merged, writeConf, layout, request.options().parquet())
-                    : SingleFileMerge.jsonLines(fs, files, merged));
+            // On S3 the merge writes straight to the final key: the commit completes it rather than copying it.
+            List<WrittenFile> parts = files;
+            files = List.of(PendingUploadFileSystem.writeOne(fs, staging, new Path(output.destination(), WrittenFile.partName(0, request.extension())),
+                    new Path(staging, "single" + request.extension()), (on, merged) -> request.format() == Format.PARQUET
+                            ? SingleFileMerge.parquet(on, parts, merged, writeConf, layout, request.options().parquet())
+                            : SingleFileMerge.jsonLines(on, parts, merged)));
         }
 
         List<String> names = StagedOutput.partNames(files, request.extension());

@@ -160,30 +160,34 @@ class DestinationRecoveryTest {
     @Test
     void failedUploadsOrCommitsLeaveNothingAndTheNextExportSucceeds() throws Exception {
         try (FaultProxy proxy = new FaultProxy(TestServer.FAULT_PROXY_PORT, server.s3.port())) {
-            // The default layout's files go straight to their final keys, to be completed at the commit;
-            // one row group a file makes several files a task, staged and copied into place at the commit.
-            for (Map.Entry<FaultProxy.Mode, Integer> each : List.of(Map.entry(FaultProxy.Mode.FAIL_UPLOADS, 0),
-                    Map.entry(FaultProxy.Mode.FAIL_COMMITS, 0), Map.entry(FaultProxy.Mode.FAIL_UPLOADS, 1),
-                    Map.entry(FaultProxy.Mode.FAIL_COMMITS, 1))) {
-                FaultProxy.Mode fault = each.getKey();
-                String prefix = "recover/" + fault + "-" + each.getValue() + "-" + System.nanoTime();
-                ObjectNode request = server.s3Request("/" + prefix).put("dataset", "orders").put("max_row_groups_per_file", each.getValue());
-                ((ObjectNode) request.at("/export_paths/storage_config/options")).put("endpoint", proxy.endpoint());
-                int before = proxy.failed();
-                proxy.mode(fault);
+            // The default layout's files and single_file's merged file go straight to their final keys, to be
+            // completed at the commit; one row group a file is staged and copied into place at the commit.
+            for (FaultProxy.Mode fault : List.of(FaultProxy.Mode.FAIL_UPLOADS, FaultProxy.Mode.FAIL_COMMITS)) {
+                for (String layout : List.of("default", "max_row_groups_per_file", "single_file")) {
+                    String prefix = "recover/" + fault + "-" + layout + "-" + System.nanoTime();
+                    ObjectNode request = server.s3Request("/" + prefix).put("dataset", "orders");
+                    if (layout.equals("max_row_groups_per_file")) {
+                        request.put(layout, 1);
+                    } else if (layout.equals("single_file")) {
+                        request.put("mode", layout);
+                    }
+                    ((ObjectNode) request.at("/export_paths/storage_config/options")).put("endpoint", proxy.endpoint());
+                    int before = proxy.failed();
+                    proxy.mode(fault);
 
-                TestServer.Response failed = server.post(request.toString());
+                    TestServer.Response failed = server.post(request.toString());
 
-                assertEquals(502, failed.status(), fault + ": " + failed.body());
-                assertTrue(proxy.failed() > before, fault + " was injected");
-                List<String> left = new ArrayList<>();
-                server.s3.blobStore().list(TestServer.BUCKET, org.jclouds.blobstore.options.ListContainerOptions.Builder
-                        .prefix(prefix + "/").recursive()).forEach(entry -> left.add(entry.getName()));
-                assertEquals(List.of(), left, fault + ": nothing left in the bucket");
-                proxy.mode(FaultProxy.Mode.PASS);
-                TestServer.Response healthy = server.post(request.toString());
-                assertEquals(200, healthy.status(), fault + ": " + healthy.body());
-                WrittenOutput.s3(server.s3.blobStore(), TestServer.BUCKET, prefix, server.workDir).assertMatches(healthy.json());
+                    assertEquals(502, failed.status(), fault + " " + layout + ": " + failed.body());
+                    assertTrue(proxy.failed() > before, fault + " was injected");
+                    List<String> left = new ArrayList<>();
+                    server.s3.blobStore().list(TestServer.BUCKET, org.jclouds.blobstore.options.ListContainerOptions.Builder
+                            .prefix(prefix + "/").recursive()).forEach(entry -> left.add(entry.getName()));
+                    assertEquals(List.of(), left, fault + ": nothing left in the bucket");
+                    proxy.mode(FaultProxy.Mode.PASS);
+                    TestServer.Response healthy = server.post(request.toString());
+                    assertEquals(200, healthy.status(), fault + ": " + healthy.body());
+                    WrittenOutput.s3(server.s3.blobStore(), TestServer.BUCKET, prefix, server.workDir).assertMatches(healthy.json());
+                }
             }
         }
     }

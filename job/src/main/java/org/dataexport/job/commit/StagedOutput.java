@@ -155,6 +155,10 @@ public final class StagedOutput {
         return staging;
     }
 
+    public Path destination() {
+        return destination;
+    }
+
     /**
      * part-00000.parquet, part-00001.parquet, ...: contiguous, in data order, within each directory
      * (partition_by: {@code col=a/part-00000.parquet}, {@code col=b/part-00000.parquet}).

@@ -1,6 +1,7 @@
 package org.dataexport.job.write;
 
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FilterFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
@@ -23,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * destination, can abort it on any store, including those that cannot list uploads. Every other
  * path is written as before.
  */
-final class PendingUploadFileSystem extends FilterFileSystem {
+public final class PendingUploadFileSystem extends FilterFileSystem {
     /** Parts of at most 16 MB: a task holds one filling and one uploading. */
     private static final long MAX_PART_SIZE = 16L << 20;
 
@@ -39,6 +40,25 @@ final class PendingUploadFileSystem extends FilterFileSystem {
         this.staging = staging;
         long configured = Math.min(MAX_PART_SIZE, Math.max(5L << 20, s3.getConf().getLongBytes("fs.s3a.multipart.size", MAX_PART_SIZE)));
         this.partSize = (configured + PendingUploadStream.CHUNK - 1) / PendingUploadStream.CHUNK * PendingUploadStream.CHUNK;
+    }
+
+    /** Writes one file to {@code target} on the file system given: what {@link #writeOne} runs. */
+    public interface FileWrite {
+        WrittenFile write(FileSystem fs, Path target) throws IOException;
+    }
+
+    /**
+     * Writes one file of the driver's own (single_file's merge): on S3 straight to {@code finalPath} as an
+     * upload the commit completes, recorded under {@code staging}; elsewhere to {@code stagedPath}, for the
+     * commit to rename.
+     */
+    public static WrittenFile writeOne(FileSystem fs, Path staging, Path finalPath, Path stagedPath, FileWrite write) throws IOException {
+        if (!(fs instanceof S3AFileSystem s3)) {
+            return write.write(fs, stagedPath);
+        }
+        PendingUploadFileSystem direct = new PendingUploadFileSystem(s3, staging);
+        WrittenFile file = write.write(direct, direct.direct(finalPath));
+        return file.uploaded(direct.upload(file.path()).orElseThrow(() -> new IOException("no upload was made for " + file.path())));
     }
 
     /** Marks {@code path} (a final name) to be written as a pending upload; returns it. */
