@@ -85,6 +85,10 @@ public final class PendingUploads {
                 aborted++;
             } catch (FileNotFoundException alreadyEnded) {
                 // completed, or aborted by its own task
+            } catch (org.apache.hadoop.fs.s3a.AWSServiceIOException | java.nio.file.AccessDeniedException refused) {
+                // The store answered and will not abort it (no permission, say): retrying would not help, and
+                // the upload stays invisible; the bucket's lifecycle rules end it. Unreachable: thrown on.
+                LOG.info("the store refused to abort the upload recorded in {}: {}", record.getPath(), refused.getClass().getSimpleName());
             }
         }
         return aborted;
