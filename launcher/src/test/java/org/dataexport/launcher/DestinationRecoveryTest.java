@@ -162,8 +162,10 @@ class DestinationRecoveryTest {
         try (FaultProxy proxy = new FaultProxy(TestServer.FAULT_PROXY_PORT, server.s3.port())) {
             // The default layout's files and single_file's merged file go straight to their final keys, to be
             // completed at the commit; one row group a file is staged and copied into place at the commit.
-            for (FaultProxy.Mode fault : List.of(FaultProxy.Mode.FAIL_UPLOADS, FaultProxy.Mode.FAIL_COMMITS)) {
-                for (String layout : List.of("default", "max_row_groups_per_file", "single_file")) {
+            // FAIL_PARTS: an upload that exists and is recorded fails part way (staged files of that size go up whole).
+            for (FaultProxy.Mode fault : List.of(FaultProxy.Mode.FAIL_UPLOADS, FaultProxy.Mode.FAIL_COMMITS, FaultProxy.Mode.FAIL_PARTS)) {
+                for (String layout : fault == FaultProxy.Mode.FAIL_PARTS ? List.of("default")
+                        : List.of("default", "max_row_groups_per_file", "single_file")) {
                     String prefix = "recover/" + fault + "-" + layout + "-" + System.nanoTime();
                     ObjectNode request = server.s3Request("/" + prefix).put("dataset", "orders");
                     if (layout.equals("max_row_groups_per_file")) {

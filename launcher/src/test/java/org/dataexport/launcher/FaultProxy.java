@@ -20,7 +20,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * per connection (it asks the server to close after each), so requests can be told apart.
  */
 final class FaultProxy implements AutoCloseable {
-    enum Mode { PASS, FAIL_UPLOADS, FAIL_COMMITS, DEAD }
+    enum Mode {
+        PASS, FAIL_UPLOADS, FAIL_COMMITS, DEAD,
+        /** Only the parts of multipart uploads: an upload that exists and is recorded fails part way. */
+        FAIL_PARTS
+    }
 
     private final ServerSocket server;
     private final int targetPort;
@@ -107,7 +111,8 @@ final class FaultProxy implements AutoCloseable {
                     && !target.contains("_probe"));
             boolean commit = method.equals("PUT") && copy || method.equals("POST") && part;
             Mode now = mode;
-            if ((now == Mode.FAIL_UPLOADS && upload) || (now == Mode.FAIL_COMMITS && commit) || now == Mode.DEAD) {
+            if ((now == Mode.FAIL_UPLOADS && upload) || (now == Mode.FAIL_COMMITS && commit) || (now == Mode.FAIL_PARTS && upload && part)
+                    || now == Mode.DEAD) {
                 failed++;
                 byte[] error = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>injected</Message></Error>"
                         .getBytes(StandardCharsets.UTF_8);

@@ -85,13 +85,26 @@ public final class PendingUploads {
                 aborted++;
             } catch (FileNotFoundException alreadyEnded) {
                 // completed, or aborted by its own task
-            } catch (org.apache.hadoop.fs.s3a.AWSServiceIOException | java.nio.file.AccessDeniedException refused) {
-                // The store answered and will not abort it (no permission, say): retrying would not help, and
-                // the upload stays invisible; the bucket's lifecycle rules end it. Unreachable: thrown on.
+            } catch (java.nio.file.AccessDeniedException | org.apache.hadoop.fs.s3a.AWSServiceIOException refused) {
+                // A store that answers and will not abort it (no permission, an operation it lacks) would refuse
+                // again: the upload stays invisible and the bucket's lifecycle rules end it. A store that is busy,
+                // failing (5xx, throttled) or unreachable is retried: thrown on, the cleanup goes on in the background.
+                if (!isFinalRefusal(refused)) {
+                    throw refused;
+                }
                 LOG.info("the store refused to abort the upload recorded in {}: {}", record.getPath(), refused.getClass().getSimpleName());
             }
         }
         return aborted;
+    }
+
+    private static boolean isFinalRefusal(IOException refused) {
+        if (refused instanceof org.apache.hadoop.fs.s3a.AWSServiceIOException service) {
+            int status = service.statusCode();
+            return status >= 400 && status < 500 && status != 408 && status != 429
+                    && !(refused instanceof org.apache.hadoop.fs.s3a.AWSServiceThrottledException);
+        }
+        return true;
     }
 
     /** How many uploads are recorded under {@code exportStaging}: one listing, no reads. */
@@ -112,10 +125,19 @@ public final class PendingUploads {
      * list uploads (S3Proxy answers 501) is left to its own lifecycle rules.
      */
     static int abortUnder(FileSystem fs, Path dir) {
-        if (!(fs instanceof S3AFileSystem s3)) {
-            return 0;
-        }
-        String prefix = s3.pathToKey(dir) + "/";
+        return fs instanceof S3AFileSystem s3 ? abortUnderKeys(s3, dir, s3.pathToKey(dir) + "/") : 0;
+    }
+
+    /**
+     * Aborts the pending uploads to a destination's data files ({@code part-*} keys directly in it): those
+     * tasks left at their final keys whose records were lost (a task killed between starting an upload and
+     * recording it). Only while the destination is claimed, so that none of them is another export's.
+     */
+    static int abortDataFileUploads(FileSystem fs, Path destination) {
+        return fs instanceof S3AFileSystem s3 ? abortUnderKeys(s3, destination, s3.pathToKey(destination) + "/part-") : 0;
+    }
+
+    private static int abortUnderKeys(S3AFileSystem s3, Path dir, String prefix) {
         int aborted = 0;
         try {
             RemoteIterator<MultipartUpload> uploads = s3.listUploads(prefix);

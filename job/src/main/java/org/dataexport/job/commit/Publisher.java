@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * completed where it was written (usually its final name already, so nothing is copied), then every
  * file not yet at its final name is moved there: a staged file, or an upload written under another
  * final name (a task that wrote no file, or more than one, shifts the numbers after it). A move waits
- * for the file that still occupies its target to move away first ({@link #waves}).
+ * for the file that still occupies its target to move away first ({@link #waves}); when that would
+ * make more than two waves (a shift by one along many files chains them all), the uploads in the way
+ * move aside into the staging directory first, all at once, and then everything moves at once.
  */
 final class Publisher {
     private static final int THREADS = 8;
@@ -38,10 +40,13 @@ final class Publisher {
     }
 
     private final FileSystem fs;
+    private final Path staging;
     private final Effects effects;
 
-    Publisher(FileSystem fs, Effects effects) {
+    /** @param staging where files in the way of a long chain of moves wait (removed by an abort) */
+    Publisher(FileSystem fs, Path staging, Effects effects) {
         this.fs = fs;
+        this.staging = staging;
         this.effects = effects;
     }
 
@@ -71,19 +76,21 @@ final class Publisher {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(THREADS, files.size())));
         try {
             runAll(pool, completions);
-            for (List<Move> wave : waves(moves)) {
-                List<Callable<Void>> renames = new ArrayList<>();
-                for (Move move : wave) {
-                    renames.add(() -> {
-                        // Noted first: a rename interrupted after its copy still leaves the target behind.
-                        effects.publishing(move.to());
-                        if (!fs.rename(move.from(), move.to())) {
-                            throw new IOException("could not move " + move.from() + " to " + move.to());
-                        }
-                        return null;
-                    });
+            List<List<Move>> waves = waves(moves);
+            if (waves.size() > 2) {
+                List<Move> aside = new ArrayList<>();
+                List<Move> after = new ArrayList<>();
+                for (Move move : moves) {
+                    Path waiting = new Path(staging, "aside-" + aside.size());
+                    boolean inTheWay = !move.from().toString().startsWith(fs.makeQualified(staging) + "/");
+                    aside.add(inTheWay ? new Move(move.from(), waiting) : null);
+                    after.add(inTheWay ? new Move(waiting, move.to()) : move);
                 }
-                runAll(pool, renames);
+                runAll(pool, renames(aside.stream().filter(java.util.Objects::nonNull).toList(), false));
+                waves = List.of(after);
+            }
+            for (List<Move> wave : waves) {
+                runAll(pool, renames(wave, true));
             }
         } finally {
             // A failure stops the rest; those in flight finish before an abort looks at what was published.
@@ -95,6 +102,23 @@ final class Publisher {
             }
         }
         return completed;
+    }
+
+    private List<Callable<Void>> renames(List<Move> moves, boolean publishing) {
+        List<Callable<Void>> renames = new ArrayList<>();
+        for (Move move : moves) {
+            renames.add(() -> {
+                if (publishing) {
+                    // Noted first: a rename interrupted after its copy still leaves the target behind.
+                    effects.publishing(move.to());
+                }
+                if (!fs.rename(move.from(), move.to())) {
+                    throw new IOException("could not move " + move.from() + " to " + move.to());
+                }
+                return null;
+            });
+        }
+        return renames;
     }
 
     /**

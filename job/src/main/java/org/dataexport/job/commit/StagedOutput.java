@@ -133,13 +133,19 @@ public final class StagedOutput {
         } catch (java.io.FileNotFoundException none) {
             return;
         }
+        boolean abandoned = false;
         for (FileStatus entry : entries) {
             if (!entry.getPath().getName().equals(DestinationLease.CLAIM)) {
                 abortRecordedQuietly(fs, entry.getPath());
                 fs.delete(entry.getPath(), true);
+                abandoned = true;
             }
         }
         PendingUploads.abortUnder(fs, stagingRoot);
+        if (abandoned) {
+            // An export that died may have started uploads it never recorded (on stores that can list them).
+            PendingUploads.abortDataFileUploads(fs, stagingRoot.getParent());
+        }
     }
 
     /** The uploads an abandoned export left pending at final names: best effort, as they are invisible and stay so. */
@@ -181,12 +187,17 @@ public final class StagedOutput {
     public void commit(List<WrittenFile> filesInDataOrder, List<String> names, String successMarker) throws IOException {
         lease.verify();
         List<Path> targets = names.stream().map(name -> new Path(destination, name)).toList();
-        java.util.Set<String> completed = new Publisher(fs, path -> {
+        java.util.Set<String> completed = new Publisher(fs, staging, path -> {
             createParent(path);
             committed.add(path);
         }).publish(filesInDataOrder, targets);
         if (PendingUploads.recorded(fs, staging) > completed.size()) {
-            PendingUploads.abortRecorded(fs, staging, completed);
+            // Every file is published: uploads of attempts that were not taken are cleaned up as well as can be.
+            try {
+                PendingUploads.abortRecorded(fs, staging, completed);
+            } catch (IOException | RuntimeException e) {
+                LOG.info("could not abort the uploads of task attempts not taken under {}: {}", staging, e.getClass().getSimpleName());
+            }
         }
         fs.delete(staging, true);
         lease.release();
@@ -253,6 +264,7 @@ public final class StagedOutput {
             PendingUploads.abortRecorded(on, staging, java.util.Set.of());
             on.delete(staging, true);
             PendingUploads.abortUnder(on, staging);
+            PendingUploads.abortDataFileUploads(on, destination);
             lease.release(on);
             deleteIfEmpty(on, new Path(destination, STAGING_ROOT));
             if (!destinationExisted) {

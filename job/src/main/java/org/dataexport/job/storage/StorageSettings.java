@@ -47,6 +47,9 @@ public final class StorageSettings {
         refused.forEach(conf::unset);
         conf.set("fs.s3a.impl", PathStyleBucketS3AFileSystem.class.getName());
         conf.setBoolean("fs.s3a.impl.disable.cache", true);
+        // Each task opens its own S3A instance; with purging on, one would abort the uploads other tasks of the
+        // export have left pending for the commit once they are older than the purge age.
+        conf.setBoolean("fs.s3a.multipart.purge", false);
         endpoints.ifPresent(policy -> {
             conf.setBoolean("fs.s3a.audit.enabled", true);
             conf.set("fs.s3a.audit.execution.interceptors", EndpointGuard.class.getName());

@@ -23,11 +23,11 @@ import java.util.function.Consumer;
  * {@code partSize} bytes go up while the next one fills (one in flight), and closing the stream
  * uploads the last part and hands over a {@link Publication.PendingUpload}, which only the commit
  * completes. Until then nothing is visible at the key; {@link #abort} abandons the upload. The
- * parts are held in chunks of 512 KB, below the size of a humongous object in any G1 region size
- * of 1 MB and up.
+ * parts are held in chunks of 256 KB, below the size of a humongous object in any G1 region size
+ * (1 MB and up). After a failure the stream only rethrows it.
  */
 final class PendingUploadStream extends OutputStream implements Abortable, StreamCapabilities {
-    static final int CHUNK = 512 << 10;
+    static final int CHUNK = 256 << 10;
     /** S3 takes at most 10,000 parts: the part size doubles every 1,000 parts, so no file runs out. */
     private static final int PARTS_PER_SIZE = 1000;
 
@@ -43,6 +43,8 @@ final class PendingUploadStream extends OutputStream implements Abortable, Strea
     private long partBytes;
     private String uploadId;
     private boolean closed;
+    private boolean handedOver;
+    private IOException failure;
 
     /**
      * @param onInitiated hears the upload id once the upload exists (before any part goes up), so that an
@@ -77,7 +79,7 @@ final class PendingUploadStream extends OutputStream implements Abortable, Strea
         while (length > 0) {
             if (chunkFill == CHUNK) {
                 if (partBytes >= currentPartSize()) {
-                    submitPart(false);
+                    failOn(() -> submitPart(false));
                 }
                 chunks.add(new byte[CHUNK]);
                 chunkFill = 0;
@@ -99,6 +101,7 @@ final class PendingUploadStream extends OutputStream implements Abortable, Strea
     private void submitPart(boolean last) throws IOException {
         if (uploadId == null) {
             uploadId = helper.initiateMultiPartUpload(key, PutObjectOptions.defaultOptions());
+            // Not recorded, it could not be found again: abandoned at once (failOn aborts it).
             onInitiated.accept(uploadId);
         }
         if (!parts.isEmpty()) {
@@ -131,36 +134,67 @@ final class PendingUploadStream extends OutputStream implements Abortable, Strea
     /** Uploads the last part and hands over the pending upload; the upload is aborted if that fails. */
     @Override
     public void close() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
         if (closed) {
             return;
         }
-        try {
+        failOn(() -> {
             submitPart(true);
             List<String> etags = new ArrayList<>();
             for (Future<String> part : parts) {
                 etags.add(await(part));
             }
             closed = true;
+            handedOver = true;
             uploader.shutdown();
             onClosed.accept(new Publication.PendingUpload(key, uploadId, etags));
+        });
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** Runs a step; if it fails, the upload is abandoned and the failure kept, for every later call to rethrow. */
+    private void failOn(Step step) throws IOException {
+        try {
+            step.run();
         } catch (IOException | RuntimeException e) {
+            failure = e instanceof IOException io ? io : new IOException(e);
             abort();
             throw e;
         }
     }
 
-    /** Abandons the upload: nothing ever appears at the key. */
+    /**
+     * Abandons the upload: nothing ever appears at the key. The part in flight is given a moment to end
+     * (S3 may keep a part that was still arriving when its upload was aborted), and a task's interrupt (a
+     * kill) is held back during the abort request, which would otherwise fail at once, and set again after.
+     * An upload already handed over belongs to the commit and is left alone.
+     */
     @Override
     public AbortableResult abort() {
         boolean wasClosed = closed;
         closed = true;
-        uploader.shutdownNow();
         IOException cleanup = null;
-        if (uploadId != null) {
+        if (!handedOver) {
+            boolean interrupted = Thread.interrupted();
             try {
-                helper.abortMultipartCommit(key, uploadId);
+                uploader.shutdownNow();
+                uploader.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+                if (uploadId != null) {
+                    helper.abortMultipartCommit(key, uploadId);
+                }
             } catch (IOException e) {
                 cleanup = e;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         IOException failure = cleanup;
@@ -183,6 +217,9 @@ final class PendingUploadStream extends OutputStream implements Abortable, Strea
     }
 
     private void checkOpen() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
         if (closed) {
             throw new IOException("the upload to " + key + " is closed");
         }

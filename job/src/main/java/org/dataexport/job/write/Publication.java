@@ -22,7 +22,13 @@ public sealed interface Publication extends Serializable {
             if (key.isEmpty() || uploadId.isEmpty() || etags.isEmpty()) {
                 throw new IllegalArgumentException("a pending upload needs a key, an upload id and at least one part");
             }
-            etags = List.copyOf(etags);
+            // A plain list: task results may go through Kryo (spark.serializer), which cannot rebuild List.copyOf's.
+            etags = new java.util.ArrayList<>(etags);
+        }
+
+        @Override
+        public List<String> etags() {
+            return java.util.Collections.unmodifiableList(etags);
         }
     }
 }

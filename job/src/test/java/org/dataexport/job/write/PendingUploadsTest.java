@@ -155,6 +155,35 @@ class PendingUploadsTest {
     }
 
     @Test
+    void aLongShiftMovesTheUploadsAsideFirstAndKeepsEveryFileWhole() throws Exception {
+        try (S3AFileSystem s3 = open()) {
+            Path destination = s3.makeQualified(new Path("/exports/long-shift"));
+            StagedOutput output = StagedOutput.begin(s3, destination, "e4", LEASE, lost -> { });
+            try {
+                PendingUploadFileSystem task = new PendingUploadFileSystem(s3, output.staging());
+                // Task 0 wrote nothing; tasks 1 to 5 wrote one file each: five files, each one number down, in a chain.
+                List<WrittenFile> files = new ArrayList<>();
+                List<byte[]> contents = new ArrayList<>();
+                for (int partition = 1; partition <= 5; partition++) {
+                    contents.add(bytes(10_000 * partition, partition));
+                    Path direct = task.direct(new Path(destination, WrittenFile.partName(partition, ".bin")));
+                    WrittenFile file = write(task, direct, contents.get(partition - 1), partition, 0);
+                    files.add(file.uploaded(task.upload(file.path()).orElseThrow()));
+                }
+                List<String> names = StagedOutput.partNames(files, ".bin");
+                output.commit(files, names, "{}");
+                assertEquals(List.of("_SUCCESS", "part-00000.bin", "part-00001.bin", "part-00002.bin", "part-00003.bin", "part-00004.bin"),
+                        List.copyOf(listing(s3, destination).keySet()));
+                for (int i = 0; i < 5; i++) {
+                    assertArrayEquals(contents.get(i), read(s3, new Path(destination, names.get(i))), names.get(i));
+                }
+            } finally {
+                output.release();
+            }
+        }
+    }
+
+    @Test
     void anAbortLeavesNothingAndItsUploadsCannotBeCompleted() throws Exception {
         try (S3AFileSystem s3 = open()) {
             Path destination = s3.makeQualified(new Path("/exports/aborted"));
