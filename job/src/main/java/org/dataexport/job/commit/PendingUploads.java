@@ -60,19 +60,10 @@ public final class PendingUploads {
         if (!(fs instanceof S3AFileSystem s3)) {
             return 0;
         }
-        FileStatus[] records;
-        try {
-            records = fs.listStatus(new Path(exportStaging, RECORDS));
-        } catch (FileNotFoundException none) {
-            return 0;
-        }
         int aborted = 0;
-        for (FileStatus record : records) {
-            if (!record.getPath().getName().endsWith(RECORD_SUFFIX)) {
-                continue;
-            }
+        for (Path record : records(fs, exportStaging)) {
             String[] lines;
-            try (InputStream in = fs.open(record.getPath())) {
+            try (InputStream in = fs.open(record)) {
                 lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
             } catch (FileNotFoundException gone) {
                 continue;
@@ -92,7 +83,7 @@ public final class PendingUploads {
                 if (!isFinalRefusal(refused)) {
                     throw refused;
                 }
-                LOG.info("the store refused to abort the upload recorded in {}: {}", record.getPath(), refused.getClass().getSimpleName());
+                LOG.info("the store refused to abort the upload recorded in {}: {}", record, refused.getClass().getSimpleName());
             }
         }
         return aborted;
@@ -109,15 +100,25 @@ public final class PendingUploads {
 
     /** How many uploads are recorded under {@code exportStaging}: one listing, no reads. */
     static int recorded(FileSystem fs, Path exportStaging) throws IOException {
-        try {
-            int count = 0;
-            for (FileStatus record : fs.listStatus(new Path(exportStaging, RECORDS))) {
-                count += record.getPath().getName().endsWith(RECORD_SUFFIX) ? 1 : 0;
-            }
-            return count;
-        } catch (FileNotFoundException none) {
-            return 0;
+        return records(fs, exportStaging).size();
+    }
+
+    /** The upload records under one export's staging directory; none off S3, where no upload is made. */
+    private static List<Path> records(FileSystem fs, Path exportStaging) throws IOException {
+        List<Path> records = new ArrayList<>();
+        if (!(fs instanceof S3AFileSystem)) {
+            return records;
         }
+        try {
+            for (FileStatus entry : fs.listStatus(new Path(exportStaging, RECORDS))) {
+                if (entry.getPath().getName().endsWith(RECORD_SUFFIX)) {
+                    records.add(entry.getPath());
+                }
+            }
+        } catch (FileNotFoundException none) {
+            // no upload was recorded
+        }
+        return records;
     }
 
     /**

@@ -78,15 +78,20 @@ final class Publisher {
             runAll(pool, completions);
             List<List<Move>> waves = waves(moves);
             if (waves.size() > 2) {
+                // Staged files are out of everyone's way already; uploads at final names step aside.
+                String staged = fs.makeQualified(staging) + "/";
                 List<Move> aside = new ArrayList<>();
                 List<Move> after = new ArrayList<>();
                 for (Move move : moves) {
+                    if (move.from().toString().startsWith(staged)) {
+                        after.add(move);
+                        continue;
+                    }
                     Path waiting = new Path(staging, "aside-" + aside.size());
-                    boolean inTheWay = !move.from().toString().startsWith(fs.makeQualified(staging) + "/");
-                    aside.add(inTheWay ? new Move(move.from(), waiting) : null);
-                    after.add(inTheWay ? new Move(waiting, move.to()) : move);
+                    aside.add(new Move(move.from(), waiting));
+                    after.add(new Move(waiting, move.to()));
                 }
-                runAll(pool, renames(aside.stream().filter(java.util.Objects::nonNull).toList(), false));
+                runAll(pool, renames(aside, false));
                 waves = List.of(after);
             }
             for (List<Move> wave : waves) {

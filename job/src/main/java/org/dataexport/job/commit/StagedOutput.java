@@ -214,8 +214,7 @@ public final class StagedOutput {
      * HDFS) and noted for an abort to remove; an object store needs none and gets no marker objects.
      */
     private void createParent(Path target) throws IOException {
-        if (target.getParent().equals(fs.makeQualified(destination)) || target.getParent().equals(destination)
-                || org.dataexport.job.request.Destination.isObjectStore(fs.getScheme())) {
+        if (target.getParent().equals(destination) || org.dataexport.job.request.Destination.isObjectStore(fs.getScheme())) {
             return;
         }
         synchronized (createdDirectories) {

@@ -12,6 +12,7 @@ import org.dataexport.job.commit.PendingUploads;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,7 +32,7 @@ public final class PendingUploadFileSystem extends FilterFileSystem {
     private final S3AFileSystem s3;
     private final Path staging;
     private final long partSize;
-    private final Map<Path, Boolean> direct = new ConcurrentHashMap<>();
+    private final Set<Path> direct = ConcurrentHashMap.newKeySet();
     private final Map<Path, Publication.PendingUpload> uploads = new ConcurrentHashMap<>();
 
     PendingUploadFileSystem(S3AFileSystem s3, Path staging) {
@@ -64,7 +65,7 @@ public final class PendingUploadFileSystem extends FilterFileSystem {
     /** Marks {@code path} (a final name) to be written as a pending upload; returns it. */
     Path direct(Path path) {
         Path qualified = makeQualified(path);
-        direct.put(qualified, Boolean.TRUE);
+        direct.add(qualified);
         return qualified;
     }
 
@@ -77,7 +78,7 @@ public final class PendingUploadFileSystem extends FilterFileSystem {
     public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize, short replication, long blockSize,
                                      Progressable progress) throws IOException {
         Path path = makeQualified(f);
-        if (!direct.containsKey(path)) {
+        if (!direct.contains(path)) {
             return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
         }
         String key = s3.pathToKey(path);

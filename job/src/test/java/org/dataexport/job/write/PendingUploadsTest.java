@@ -98,6 +98,12 @@ class PendingUploadsTest {
         return new WrittenFile(fs.makeQualified(path).toString(), partition, sequence, 1, 0, data.length, data.length);
     }
 
+    /** A task's file written straight to {@code partition}'s final name, carrying the pending upload it became. */
+    private static WrittenFile uploaded(PendingUploadFileSystem task, Path destination, int partition, byte[] data) throws IOException {
+        WrittenFile file = write(task, task.direct(new Path(destination, WrittenFile.partName(partition, ".bin"))), data, partition, 0);
+        return file.uploaded(task.upload(file.path()).orElseThrow());
+    }
+
     private static TreeMap<String, Long> listing(FileSystem fs, Path destination) throws IOException {
         TreeMap<String, Long> objects = new TreeMap<>();
         try {
@@ -130,11 +136,8 @@ class PendingUploadsTest {
                 byte[] third = bytes(300_000, 3);
                 // Task 0 wrote one file, task 1 none, task 2 two: its first went to part-00002, its second was staged.
                 List<WrittenFile> files = new ArrayList<>();
-                for (int[] spec : new int[][] {{0, 0}, {2, 0}}) {
-                    Path direct = task.direct(new Path(destination, WrittenFile.partName(spec[0], ".bin")));
-                    WrittenFile file = write(task, direct, spec[0] == 0 ? first : second, spec[0], spec[1]);
-                    files.add(file.uploaded(task.upload(file.path()).orElseThrow()));
-                }
+                files.add(uploaded(task, destination, 0, first));
+                files.add(uploaded(task, destination, 2, second));
                 files.add(write(s3, new Path(output.staging(), "00002-7-00001.bin"), third, 2, 1));
                 assertEquals(List.of(3, 1), List.of(((Publication.PendingUpload) files.get(1).publication()).etags().size(),
                         ((Publication.PendingUpload) files.get(0).publication()).etags().size()));
@@ -166,9 +169,7 @@ class PendingUploadsTest {
                 List<byte[]> contents = new ArrayList<>();
                 for (int partition = 1; partition <= 5; partition++) {
                     contents.add(bytes(10_000 * partition, partition));
-                    Path direct = task.direct(new Path(destination, WrittenFile.partName(partition, ".bin")));
-                    WrittenFile file = write(task, direct, contents.get(partition - 1), partition, 0);
-                    files.add(file.uploaded(task.upload(file.path()).orElseThrow()));
+                    files.add(uploaded(task, destination, partition, contents.get(partition - 1)));
                 }
                 List<String> names = StagedOutput.partNames(files, ".bin");
                 output.commit(files, names, "{}");
@@ -191,9 +192,7 @@ class PendingUploadsTest {
             Publication.PendingUpload upload;
             try {
                 PendingUploadFileSystem task = new PendingUploadFileSystem(s3, output.staging());
-                Path direct = task.direct(new Path(destination, WrittenFile.partName(0, ".bin")));
-                WrittenFile file = write(task, direct, bytes(6_000_000, 4), 0, 0);
-                upload = task.upload(file.path()).orElseThrow();
+                upload = (Publication.PendingUpload) uploaded(task, destination, 0, bytes(6_000_000, 4)).publication();
                 // A task that failed mid-file abandons its own upload; the one recorded here was closed.
                 FSDataOutputStream abandoned = task.create(task.direct(new Path(destination, WrittenFile.partName(1, ".bin"))), false);
                 abandoned.write(bytes(6_000_000, 5));
