@@ -118,11 +118,15 @@ public final class Benchmark {
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
         try {
-            Path source = work.resolve("lineitem-sf" + scaleFactor);
+            // The data grows as a lake's does, in more files of one shape: two files a core per unit of scale
+            // factor (SF 1: 4 files of one 52 MB row group each, SF 3: 12). Spark's Parquet reader holds a
+            // whole source row group while a task reads it, so sources whose row groups grew with the data
+            // (4 files at every SF: 128 MB groups at SF 3) would measure the source's shape, not our growth.
+            int sourceFiles = spark.sparkContext().defaultParallelism() * 2 * (int) Math.max(1, Math.ceil(scaleFactor));
+            Path source = work.resolve("lineitem-sf" + scaleFactor + "-" + sourceFiles + "files");
             if (!Files.exists(source.resolve("_SUCCESS"))) {
                 System.out.printf("Generating TPC-H lineitem at scale factor %s into %s%n", scaleFactor, source);
-                TpchData.table(spark, "lineitem", scaleFactor, spark.sparkContext().defaultParallelism() * 2)
-                        .write().mode("overwrite").parquet(source.toString());
+                TpchData.table(spark, "lineitem", scaleFactor, sourceFiles).write().mode("overwrite").parquet(source.toString());
             }
             Benchmark benchmark = new Benchmark(spark, work, source, tls);
             if (!Files.exists(in40Mb(source).resolve("part-00000.parquet"))) {
