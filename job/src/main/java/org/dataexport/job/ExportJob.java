@@ -103,7 +103,7 @@ public final class ExportJob {
         Configuration conf = StorageSettings.forExport(spark.sparkContext().hadoopConfiguration(), request.storage(), endpoints);
         Path destination = new Path(request.destinationUri());
         try (FileSystem fs = ExportFileSystems.open(destination, conf)) {
-            StagedOutput.checkAvailable(fs, fs.makeQualified(destination));
+            org.dataexport.job.commit.DestinationContents.checkAvailable(fs, fs.makeQualified(destination));
         } catch (IOException | RuntimeException e) {
             throw Failures.scrubbed(e, request.secrets());
         }

@@ -37,7 +37,7 @@ interface ClaimFiles {
      * a store may check a condition and write in two steps (S3Proxy does), letting two conditional
      * writes through at the same moment; the read-back then shows which one it kept.
      */
-    default void settle() {
+    default void settle(java.time.Duration time) {
     }
 
     /** Removes the file; absent already is fine. */

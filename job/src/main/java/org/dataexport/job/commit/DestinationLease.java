@@ -35,18 +35,23 @@ public final class DestinationLease implements AutoCloseable {
     private final Path claimPath;
     private final Consumer<ExportFailure> onLost;
     private final boolean reclaimed;
-    private ClaimFiles.Versioned held;
+    private final Path destination;
+    private final LeaseSettings settings;
+    // Empty until confirmed: what the read-back found, which every renewal must still find.
+    private Optional<ClaimFiles.Versioned> held = Optional.empty();
     private Claim claim;
     private boolean lost;
+    private boolean closed;
     private ScheduledFuture<?> heartbeat;
 
-    private DestinationLease(ClaimFiles files, Path claimPath, ClaimFiles.Versioned held, Claim claim, boolean reclaimed,
+    private DestinationLease(ClaimFiles files, Path destination, Path claimPath, Claim claim, boolean reclaimed, LeaseSettings settings,
                              Consumer<ExportFailure> onLost) {
         this.files = files;
+        this.destination = destination;
         this.claimPath = claimPath;
-        this.held = held;
         this.claim = claim;
         this.reclaimed = reclaimed;
+        this.settings = settings;
         this.onLost = onLost;
     }
 
@@ -56,6 +61,19 @@ public final class DestinationLease implements AutoCloseable {
      */
     public static DestinationLease acquire(FileSystem fs, Path destination, String exportId, LeaseSettings settings,
                                            Consumer<ExportFailure> onLost) throws IOException {
+        DestinationLease lease = take(fs, destination, exportId, settings, onLost);
+        lease.confirm();
+        return lease;
+    }
+
+    /**
+     * Writes the claim (or takes over an abandoned one), not yet confirmed: on a store that checks a
+     * condition and writes in two steps, another export may have written its claim at the same moment, and
+     * only {@link #confirm}'s read-back tells which one the store kept. Until then the export may write
+     * only what is its own (its staging, its recorded uploads) and publish nothing.
+     */
+    public static DestinationLease take(FileSystem fs, Path destination, String exportId, LeaseSettings settings,
+                                        Consumer<ExportFailure> onLost) throws IOException {
         Path root = new Path(destination, STAGING_ROOT);
         Path claimPath = new Path(root, CLAIM);
         ClaimFiles files = ClaimFiles.of(fs, root);
@@ -78,16 +96,32 @@ public final class DestinationLease implements AutoCloseable {
                 throw ExportFailure.destinationNotEmpty(destination.toString(), "is being claimed by another export");
             }
         }
-        files.settle();
-        ClaimFiles.Versioned held = files.read(claimPath).filter(read -> Arrays.equals(read.content(), mine.toBytes()))
-                .orElseThrow(() -> ExportFailure.destinationNotEmpty(destination.toString(), "was claimed by another export at the same moment"));
-        DestinationLease lease = new DestinationLease(files, claimPath, held, mine, reclaimed, onLost);
-        long every = Math.max(200, settings.lease().toMillis() / 3);
-        lease.heartbeat = HEARTBEATS.scheduleWithFixedDelay(lease::beatQuietly, every, every, TimeUnit.MILLISECONDS);
+        return new DestinationLease(files, destination, claimPath, mine, reclaimed, settings, onLost);
+    }
+
+    /**
+     * Reads the claim back once the store has settled: 409 when another export's claim is there instead
+     * (this lease is then lost and {@link #release} leaves the claim alone). Once confirmed, the claim is
+     * renewed every third of the lease until {@link #close}.
+     */
+    public void confirm() throws IOException {
+        files.settle(settings.settle());
+        byte[] mine = claim.toBytes();
+        Optional<ClaimFiles.Versioned> read = files.read(claimPath).filter(now -> Arrays.equals(now.content(), mine));
+        synchronized (this) {
+            if (read.isEmpty()) {
+                lost = true;
+                throw ExportFailure.destinationNotEmpty(destination.toString(), "was claimed by another export at the same moment");
+            }
+            held = read;
+            if (!closed) {
+                long every = Math.max(200, settings.lease().toMillis() / 3);
+                heartbeat = HEARTBEATS.scheduleWithFixedDelay(this::beatQuietly, every, every, TimeUnit.MILLISECONDS);
+            }
+        }
         if (!files.atomic()) {
             LOG.warn("{}: the store does not honour conditional writes; two exports starting at the same moment could both claim it", destination);
         }
-        return lease;
     }
 
     /**
@@ -126,13 +160,16 @@ public final class DestinationLease implements AutoCloseable {
     }
 
     private synchronized boolean beat() throws IOException {
+        if (held.isEmpty()) {
+            return false;
+        }
         Claim next = claim.beat(Instant.now());
-        Optional<ClaimFiles.Versioned> renewed = files.renew(claimPath, held, next.toBytes());
+        Optional<ClaimFiles.Versioned> renewed = files.renew(claimPath, held.get(), next.toBytes());
         if (renewed.isEmpty()) {
             return false;
         }
-        held = renewed.get();
-        claim = Claim.fromBytes(held.content());
+        held = renewed;
+        claim = Claim.fromBytes(renewed.get().content());
         return true;
     }
 
@@ -176,13 +213,16 @@ public final class DestinationLease implements AutoCloseable {
         if (lost) {
             return;
         }
+        // Unconfirmed, the claim as written: the same bytes mean this export's claim (they name it).
+        byte[] mine = held.map(ClaimFiles.Versioned::content).orElseGet(claim::toBytes);
         Optional<ClaimFiles.Versioned> now = through.read(claimPath);
-        if (now.isPresent() && Arrays.equals(now.get().content(), held.content())) {
+        if (now.isPresent() && Arrays.equals(now.get().content(), mine)) {
             through.delete(claimPath);
         }
     }
 
-    private void stop() {
+    private synchronized void stop() {
+        closed = true;
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }

@@ -30,7 +30,6 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
     private static final String IF_NONE_MATCH = "fs.option.create.conditional.overwrite";
     private static final String IF_MATCH = "fs.option.create.conditional.overwrite.etag";
     private static final Map<String, Boolean> CONDITIONAL_BY_STORE = new ConcurrentHashMap<>();
-    private static final long SETTLE_MILLIS = 200;
 
     private final FileSystem fs;
     private final Path probeDir;
@@ -151,9 +150,9 @@ final class ObjectStoreClaimFiles implements ClaimFiles {
     }
 
     @Override
-    public void settle() {
+    public void settle(java.time.Duration time) {
         try {
-            Thread.sleep(SETTLE_MILLIS);
+            Thread.sleep(time.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

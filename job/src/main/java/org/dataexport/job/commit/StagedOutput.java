@@ -6,6 +6,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.dataexport.job.failure.ExportFailure;
+import org.dataexport.job.failure.Failures;
+import org.dataexport.job.request.Destination;
 import org.dataexport.job.storage.ExportFileSystems;
 import org.dataexport.job.write.DestinationClaims;
 import org.dataexport.job.write.WrittenFile;
@@ -14,8 +16,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +33,8 @@ import java.util.function.Consumer;
  */
 public final class StagedOutput {
     public static final String SUCCESS_MARKER = "_SUCCESS";
+    private static final java.util.concurrent.Executor CONFIRMATIONS =
+            java.util.concurrent.Executors.newCachedThreadPool(org.dataexport.job.DaemonThreads.named("destination-claim-read-back"));
     private static final String STAGING_ROOT = DestinationLease.STAGING_ROOT;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StagedOutput.class);
 
@@ -37,18 +44,21 @@ public final class StagedOutput {
     private final boolean destinationExisted;
     private final Runnable releaseJvmClaim;
     private final DestinationLease lease;
+    // The claim's read-back (DestinationLease.confirm): done before begin returns, or while the tasks write.
+    private final CompletableFuture<Void> confirmation;
     private final List<Path> committed = Collections.synchronizedList(new ArrayList<>());
     // Partition directories the commit created (local, HDFS), parents first.
     private final List<Path> createdDirectories = Collections.synchronizedList(new ArrayList<>());
 
     private StagedOutput(FileSystem fs, Path destination, Path staging, boolean destinationExisted, Runnable releaseJvmClaim,
-                         DestinationLease lease) {
+                         DestinationLease lease, CompletableFuture<Void> confirmation) {
         this.fs = fs;
         this.destination = destination;
         this.staging = staging;
         this.destinationExisted = destinationExisted;
         this.releaseJvmClaim = releaseJvmClaim;
         this.lease = lease;
+        this.confirmation = confirmation;
     }
 
     /**
@@ -60,20 +70,35 @@ public final class StagedOutput {
                                      Consumer<ExportFailure> onLost) throws IOException {
         Runnable releaseJvmClaim = DestinationClaims.claim(fs.makeQualified(destination).toString());
         DestinationLease lease = null;
+        CompletableFuture<Void> confirmation = null;
         boolean existed = true;
         try {
-            existed = checkEmpty(fs, destination);
-            lease = DestinationLease.acquire(fs, destination, exportId, settings, onLost);
-            // Whatever else is under _temporary was abandoned by an export that no longer holds the claim.
-            removeAbandoned(fs, new Path(destination, STAGING_ROOT));
-            Path staging = new Path(new Path(destination, STAGING_ROOT), exportId);
+            existed = DestinationContents.checkEmpty(fs, destination);
+            lease = DestinationLease.take(fs, destination, exportId, settings, onLost);
+            Path stagingRoot = new Path(destination, STAGING_ROOT);
+            if (!lease.reclaimed() && Destination.isObjectStore(fs.getScheme()) && DestinationContents.holdsOnlyTheClaim(fs, stagingRoot)) {
+                // Nothing to take over: the claim's read-back (which waits for the store to settle) runs while
+                // the tasks write their own staging and uploads; the commit waits for it, and a claim found
+                // to be another export's cancels the export.
+                DestinationLease taken = lease;
+                confirmation = CompletableFuture.runAsync(() -> confirmOrCancel(taken, onLost), CONFIRMATIONS);
+            } else {
+                lease.confirm();
+                // Whatever else is under _temporary was abandoned by an export that no longer holds the claim.
+                DestinationContents.removeAbandoned(fs, stagingRoot);
+                confirmation = CompletableFuture.completedFuture(null);
+            }
+            Path staging = new Path(stagingRoot, exportId);
             if (!fs.mkdirs(staging)) {
                 throw new IOException("could not create the staging directory " + staging);
             }
-            return new StagedOutput(fs, destination, staging, existed, releaseJvmClaim, lease);
+            return new StagedOutput(fs, destination, staging, existed, releaseJvmClaim, lease, confirmation);
         } catch (IOException | RuntimeException e) {
             if (lease != null) {
                 // Nothing was staged yet: give the destination back as it was, or let the claim expire.
+                if (confirmation != null) {
+                    confirmation.exceptionally(failed -> null).join();
+                }
                 lease.close();
                 try {
                     lease.release();
@@ -90,70 +115,22 @@ public final class StagedOutput {
         }
     }
 
-    /**
-     * What {@link #begin} would refuse, checked without writing anything: 409 when the destination holds
-     * files or a live claim. An export accepted after this still claims the destination when it starts.
-     */
-    public static void checkAvailable(FileSystem fs, Path destination) throws IOException {
-        if (checkEmpty(fs, destination)) {
-            DestinationLease.checkNotHeld(fs, destination);
-        }
-    }
-
-    /** False when the destination does not exist; 409 when it holds anything but a staging root. */
-    private static boolean checkEmpty(FileSystem fs, Path destination) throws IOException {
-        FileStatus status;
+    private static void confirmOrCancel(DestinationLease lease, Consumer<ExportFailure> onLost) {
         try {
-            status = fs.getFileStatus(destination);
-        } catch (java.io.FileNotFoundException e) {
-            return false;
-        }
-        if (!status.isDirectory()) {
-            throw ExportFailure.destinationNotEmpty(destination.toString(), "is a file");
-        }
-        try {
-            RemoteIterator<FileStatus> entries = fs.listStatusIterator(destination);
-            while (entries.hasNext()) {
-                FileStatus entry = entries.next();
-                if (!entry.getPath().getName().equals(STAGING_ROOT) || !entry.isDirectory()) {
-                    throw ExportFailure.destinationNotEmpty(destination.toString(), "already holds files (" + entry.getPath().getName() + ", ...)");
-                }
-            }
-            return true;
-        } catch (java.io.FileNotFoundException removedMeanwhile) {
-            // A cleanup (of an export that failed) removed it between the two looks.
-            return false;
-        }
-    }
-
-    private static void removeAbandoned(FileSystem fs, Path stagingRoot) throws IOException {
-        FileStatus[] entries;
-        try {
-            entries = fs.listStatus(stagingRoot);
-        } catch (java.io.FileNotFoundException none) {
-            return;
-        }
-        boolean abandoned = false;
-        for (FileStatus entry : entries) {
-            if (!entry.getPath().getName().equals(DestinationLease.CLAIM)) {
-                abortRecordedQuietly(fs, entry.getPath());
-                fs.delete(entry.getPath(), true);
-                abandoned = true;
-            }
-        }
-        PendingUploads.abortUnder(fs, stagingRoot);
-        if (abandoned) {
-            // An export that died may have started uploads it never recorded (on stores that can list them).
-            PendingUploads.abortDataFileUploads(fs, stagingRoot.getParent());
-        }
-    }
-
-    /** The uploads an abandoned export left pending at final names: best effort, as they are invisible and stay so. */
-    private static void abortRecordedQuietly(FileSystem fs, Path abandonedStaging) {
-        try {
-            PendingUploads.abortRecorded(fs, abandonedStaging, java.util.Set.of());
+            lease.confirm();
         } catch (IOException | RuntimeException e) {
-            LOG.info("could not abort the pending uploads recorded under {}: {}", abandonedStaging, e.getClass().getSimpleName());
+            onLost.accept(Failures.classify(e));
+            throw new CompletionException(e);
+        }
+    }
+
+    /** Whether this export holds the destination: waits for the claim's read-back if it is still running. */
+    private boolean confirmed() {
+        try {
+            confirmation.join();
+            return true;
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return false;
         }
     }
 
@@ -185,6 +162,14 @@ public final class StagedOutput {
      * (speculative or retried tasks), and writes the marker last.
      */
     public void commit(List<WrittenFile> filesInDataOrder, List<String> names, String successMarker) throws IOException {
+        try {
+            confirmation.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw Failures.classify(e.getCause());
+        }
         lease.verify();
         List<Path> targets = names.stream().map(name -> new Path(destination, name)).toList();
         java.util.Set<String> completed = new Publisher(fs, staging, path -> {
@@ -235,14 +220,15 @@ public final class StagedOutput {
      * longer renewed, expires by itself.
      */
     public boolean abort() {
+        boolean holder = confirmed();
         lease.close();
-        if (cleanUp(fs)) {
+        if (cleanUp(fs, holder)) {
             return true;
         }
         Configuration conf = fs.getConf();
         BackgroundCleanup.retry("the staging of " + destination, () -> {
             try (FileSystem retryFs = ExportFileSystems.open(destination, conf)) {
-                return cleanUp(retryFs);
+                return cleanUp(retryFs, holder);
             } catch (IOException | RuntimeException e) {
                 return false;
             }
@@ -250,7 +236,8 @@ public final class StagedOutput {
         return false;
     }
 
-    private boolean cleanUp(FileSystem on) {
+    /** {@code holder}: the claim was confirmed as this export's; if not, only this export's own staging and uploads go. */
+    private boolean cleanUp(FileSystem on, boolean holder) {
         try {
             for (Path path : List.copyOf(committed)) {
                 on.delete(path, false);
@@ -263,7 +250,10 @@ public final class StagedOutput {
             PendingUploads.abortRecorded(on, staging, java.util.Set.of());
             on.delete(staging, true);
             PendingUploads.abortUnder(on, staging);
-            PendingUploads.abortDataFileUploads(on, destination);
+            if (holder) {
+                // Uploads at part- keys are this export's only while it holds the destination.
+                PendingUploads.abortDataFileUploads(on, destination);
+            }
             lease.release(on);
             deleteIfEmpty(on, new Path(destination, STAGING_ROOT));
             if (!destinationExisted) {

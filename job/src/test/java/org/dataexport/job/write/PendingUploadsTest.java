@@ -211,6 +211,46 @@ class PendingUploadsTest {
         }
     }
 
+    /**
+     * S3Proxy checks If-None-Match and writes in two steps, so two exports can both create the claim; the
+     * read-back after the store settles tells which one it kept. It runs while the tasks write: the one
+     * that finds another export's claim there is cancelled, publishes nothing, and removes only its own.
+     */
+    @Test
+    void anExportWhoseClaimReadsBackAsAnothersIsCancelledAndRemovesOnlyItsOwn() throws Exception {
+        try (S3AFileSystem s3 = open()) {
+            Path destination = s3.makeQualified(new Path("/exports/raced"));
+            Path claim = new Path(destination, "_temporary/_claim");
+            java.util.concurrent.CompletableFuture<org.dataexport.job.failure.ExportFailure> lost = new java.util.concurrent.CompletableFuture<>();
+            StagedOutput output = StagedOutput.begin(s3, destination, "e5", new LeaseSettings("test", Duration.ofSeconds(30), Duration.ofSeconds(2)),
+                    lost::complete);
+            byte[] theirs = "{\"export_id\": \"the other export\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Publication.PendingUpload upload;
+            try {
+                // The other export's claim, written at the same moment, is the one the store kept.
+                try (FSDataOutputStream out = s3.create(claim, true)) {
+                    out.write(theirs);
+                }
+                PendingUploadFileSystem task = new PendingUploadFileSystem(s3, output.staging());
+                WrittenFile file = uploaded(task, destination, 0, bytes(6_000_000, 8));
+                upload = (Publication.PendingUpload) file.publication();
+                assertEquals(409, lost.get(30, java.util.concurrent.TimeUnit.SECONDS).status(), "cancelled by the read-back");
+                org.dataexport.job.failure.ExportFailure refused = assertThrows(org.dataexport.job.failure.ExportFailure.class,
+                        () -> output.commit(List.of(file), List.of(WrittenFile.partName(0, ".bin")), "done"));
+                assertEquals(409, refused.status());
+                assertEquals(true, output.abort(), "cleaned up at once");
+            } finally {
+                output.release();
+            }
+            assertEquals(List.of("_temporary/_claim"), List.copyOf(listing(s3, destination).keySet()), "nothing published, the other's claim kept");
+            assertArrayEquals(theirs, read(s3, claim));
+            assertThrows(IOException.class, () -> s3.getWriteOperationHelper().commitUpload(upload.key(), upload.uploadId(),
+                    List.of(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(upload.etags().get(0)).build()),
+                    5 << 20), "its upload was aborted");
+            s3.delete(destination, true);
+        }
+    }
+
     @Test
     void recordsNameEveryUploadBeforeItsFirstPart() throws Exception {
         try (S3AFileSystem s3 = open()) {
