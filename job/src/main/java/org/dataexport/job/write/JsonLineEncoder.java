@@ -59,7 +59,7 @@ final class JsonLineEncoder {
         writers = new ValueWriter[fields.length];
         names = new byte[fields.length][];
         for (int i = 0; i < fields.length; i++) {
-            names[i] = (escaped(fields[i].name()) + ":").getBytes(StandardCharsets.UTF_8);
+            names[i] = (JsonStrings.escaped(fields[i].name()) + ":").getBytes(StandardCharsets.UTF_8);
             writers[i] = writer(fields[i].dataType(), style);
         }
     }
@@ -109,15 +109,11 @@ final class JsonLineEncoder {
             return (row, i) -> putLong(row.getLong(i));
         } else if (type instanceof FloatType) {
             // Jackson writes Java's own text of the number; NaN and the infinities as strings.
-            return (row, i) -> {
-                float value = row.getFloat(i);
-                putNumber(Float.toString(value), Float.isFinite(value));
-            };
+            JsonNumberTexts texts = new JsonNumberTexts();
+            return (row, i) -> put(texts.of(row.getFloat(i)));
         } else if (type instanceof DoubleType) {
-            return (row, i) -> {
-                double value = row.getDouble(i);
-                putNumber(Double.toString(value), Double.isFinite(value));
-            };
+            JsonNumberTexts texts = new JsonNumberTexts();
+            return (row, i) -> put(texts.of(row.getDouble(i)));
         } else if (type instanceof StringType) {
             return (row, i) -> putString(row.getUTF8String(i));
         } else if (type instanceof DecimalType decimal) {
@@ -140,16 +136,6 @@ final class JsonLineEncoder {
         }
         SparkValue spark = new SparkValue(type, style);
         return (row, i) -> put(spark.json(row, i));
-    }
-
-    private void putNumber(String text, boolean finite) {
-        if (finite) {
-            putAscii(text);
-        } else {
-            put((byte) '"');
-            putAscii(text);
-            put((byte) '"');
-        }
     }
 
     /** As {@code BigDecimal.toString} writes it (Jackson's default): plain unless the exponent is below -6. */
@@ -187,47 +173,16 @@ final class JsonLineEncoder {
 
     /** ASCII text without characters to escape is copied as it is; anything else is escaped as Jackson does. */
     private void putString(UTF8String value) {
-        Object base = value.getBaseObject();
-        long offset = value.getBaseOffset();
         int bytes = value.numBytes();
-        for (int b = 0; b < bytes; b++) {
-            byte c = Platform.getByte(base, offset + b);
-            if (c < 0x20 || c == '"' || c == '\\') { // negative: a byte of a multi-byte character
-                put(escaped(value.toString()).getBytes(StandardCharsets.UTF_8));
-                return;
-            }
+        if (!JsonStrings.plainAscii(value.getBaseObject(), value.getBaseOffset(), bytes)) {
+            put(JsonStrings.escaped(value.toString()).getBytes(StandardCharsets.UTF_8));
+            return;
         }
         ensure(bytes + 2);
         buffer[length++] = '"';
         value.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + length);
         length += bytes;
         buffer[length++] = '"';
-    }
-
-    /** A JSON string as Jackson escapes it: quote and backslash, control characters as short or \\u00XX escapes. */
-    static String escaped(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 8).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\t' -> out.append("\\t");
-                case '\n' -> out.append("\\n");
-                case '\f' -> out.append("\\f");
-                case '\r' -> out.append("\\r");
-                default -> {
-                    if (c < 0x20) {
-                        out.append("\\u00").append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                                .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
     }
 
     private void putLong(long value) {

@@ -48,6 +48,9 @@ class JsonLineEncoderTest {
             + " CASE id % 9 WHEN 0 THEN NULL WHEN 1 THEN concat('q\"b\\\\s', chr(0), chr(1), chr(8), chr(9), chr(10), chr(12), chr(13),"
             + "   chr(31), chr(127), '/') WHEN 2 THEN 'ünïcødé ✓ 😀 \u2028' WHEN 3 THEN CAST(X'61FF62C3' AS STRING) WHEN 4 THEN ''"
             + "   ELSE concat('id-', id) END AS text,"
+            + " concat(repeat('a', CAST(id % 19 AS INT)), CASE id % 5 WHEN 0 THEN '\"' WHEN 1 THEN chr(5) WHEN 2 THEN 'é' WHEN 3 THEN '\\\\'"
+            + "   ELSE '' END, repeat('z', CAST(id % 11 AS INT))) AS padded,"
+            + " CAST(id % 50 AS DOUBLE) / 100 AS rate, IF(id % 13 = 0, CAST('NaN' AS FLOAT), CAST(id % 13 AS FLOAT) / 3) AS third,"
             + " date_add(DATE'1970-01-01', CAST(id * 97 - 100000 AS INT)) AS day,"
             + " IF(id % 8 = 0, NULL, timestamp_micros(id * 123456789011 - 40000000000000000)) AS at,"
             + " CAST(timestamp_micros(id * 987654321) AS TIMESTAMP_NTZ) AS local_at,"
@@ -105,8 +108,63 @@ class JsonLineEncoderTest {
     }
 
     @Test
+    void numbersRepeatedOrNotReadAsJavaWritesThem() {
+        JsonNumberTexts doubles = new JsonNumberTexts();
+        JsonNumberTexts floats = new JsonNumberTexts();
+        java.util.Random random = new java.util.Random(7);
+        // Repeated values first (kept), then values that rarely repeat (the table is given up), then repeats again.
+        for (int i = 0; i < 200_000; i++) {
+            double d = i < 50_000 || i >= 150_000 ? (i % 97) / 8.0 - 3 : Double.longBitsToDouble(random.nextLong());
+            float f = i % 11 == 0 ? Float.NaN : i < 50_000 ? (i % 89) / 3f : Float.intBitsToFloat(random.nextInt());
+            assertEquals(Double.isFinite(d) ? Double.toString(d) : "\"" + d + "\"", new String(doubles.of(d), StandardCharsets.US_ASCII));
+            assertEquals(Float.isFinite(f) ? Float.toString(f) : "\"" + f + "\"", new String(floats.of(f), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void decimalsOfFewPlacesReadAsJavaWritesThem() {
+        java.util.Random random = new java.util.Random(11);
+        double[] powers = {1, 10, 100, 1_000, 10_000};
+        for (int i = 0; i < 2_000_000; i++) {
+            int places = i % powers.length;
+            long units = i < 1_000_000 ? i : (long) (random.nextDouble() * 1e7 * powers[places]);
+            double value = (i % 3 == 0 ? -units : units) / powers[places];
+            byte[] text = JsonNumberTexts.shortDecimal(value);
+            if (Math.abs(value) >= 1e-3 && Math.abs(value) < 1e7) {
+                assertEquals(Double.toString(value), text == null ? null : new String(text, StandardCharsets.US_ASCII), units + " / " + powers[places]);
+            } else {
+                assertEquals(null, text, "outside [0.001, 10^7): Java writes an exponent");
+            }
+            double any = Double.longBitsToDouble(random.nextLong()) % 1e7;
+            byte[] other = JsonNumberTexts.shortDecimal(any);
+            if (other != null) {
+                assertEquals(Double.toString(any), new String(other, StandardCharsets.US_ASCII));
+            }
+        }
+    }
+
+    @Test
+    void textIsPlainOnlyWithoutControlsQuotesBackslashesOrNonAscii() {
+        byte[] plain = "The quick brown fox jumps over the lazy dog 0123456789 ~!@#$%^&*()_+-={}[]|:;'<>,.?/\u007F"
+                .getBytes(StandardCharsets.UTF_8);
+        for (int from = 0; from < 9; from++) {
+            for (int to = from; to <= plain.length; to++) {
+                assertTrue(JsonStrings.plainAscii(plain, org.apache.spark.unsafe.Platform.BYTE_ARRAY_OFFSET + from, to - from));
+                for (int at = from; at < to; at++) {
+                    for (byte bad : new byte[] {0, 0x1F, '"', '\\', (byte) 0x80, (byte) 0xC3, (byte) 0xFF}) {
+                        byte[] text = plain.clone();
+                        text[at] = bad;
+                        assertEquals(false, JsonStrings.plainAscii(text, org.apache.spark.unsafe.Platform.BYTE_ARRAY_OFFSET + from, to - from),
+                                "byte " + bad + " at " + at + " of " + from + ".." + to);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void namesAndTextAreEscapedAsJacksonDoes() {
-        assertEquals("\"a\\\"b\\\\c\\u0000\\u001F\\b\\t\\n\\f\\r\u007Fü\"", JsonLineEncoder.escaped("a\"b\\c\u0000\u001F\b\t\n\f\r\u007Fü"));
+        assertEquals("\"a\\\"b\\\\c\\u0000\\u001F\\b\\t\\n\\f\\r\u007Fü\"", JsonStrings.escaped("a\"b\\c\u0000\u001F\b\t\n\f\r\u007Fü"));
     }
 
     private static List<String> toJson(Dataset<Row> data) {
