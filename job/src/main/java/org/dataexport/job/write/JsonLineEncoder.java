@@ -18,6 +18,8 @@ import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
 
 import java.io.CharArrayWriter;
@@ -52,15 +54,39 @@ final class JsonLineEncoder {
     private final boolean ignoreNullFields;
     private byte[] buffer = new byte[1024];
     private int length;
+    // While a columnar batch is encoded: each string column's on-heap vector and the array behind its
+    // values (null where there is none: a dictionary, off-heap memory, not a string), and the row.
+    private final OnHeapColumnVector[] heapVectors;
+    private final byte[][] heapBytes;
+    private int batchRow;
 
     JsonLineEncoder(StructType written, JsonStyle style) {
         fields = written.fields();
         ignoreNullFields = style.ignoreNullFields();
         writers = new ValueWriter[fields.length];
+        heapVectors = new OnHeapColumnVector[fields.length];
+        heapBytes = new byte[fields.length][];
         names = new byte[fields.length][];
         for (int i = 0; i < fields.length; i++) {
             names[i] = (JsonStrings.escaped(fields[i].name()) + ":").getBytes(StandardCharsets.UTF_8);
             writers[i] = writer(fields[i].dataType(), style);
+        }
+    }
+
+    /**
+     * Encodes row {@code rowId} of a batch whose first columns are the written fields: strings are read
+     * from the vectors' own arrays, without a {@code UTF8String} a value. Call {@link #startBatch} first.
+     */
+    void encode(ColumnarBatch batch, int rowId) {
+        batchRow = rowId;
+        encode(batch.getRow(rowId));
+    }
+
+    /** Finds the arrays behind the batch's string columns (a batch's vectors may grow between batches). */
+    void startBatch(ColumnarBatch batch) {
+        for (int i = 0; i < fields.length; i++) {
+            heapBytes[i] = fields[i].dataType() instanceof StringType ? ValueCopies.heapBytes(batch.column(i)) : null;
+            heapVectors[i] = heapBytes[i] != null ? (OnHeapColumnVector) batch.column(i) : null;
         }
     }
 
@@ -115,7 +141,16 @@ final class JsonLineEncoder {
             JsonNumberTexts texts = new JsonNumberTexts();
             return (row, i) -> put(texts.of(row.getDouble(i)));
         } else if (type instanceof StringType) {
-            return (row, i) -> putString(row.getUTF8String(i));
+            return (row, i) -> {
+                byte[] bytes = heapBytes[i];
+                if (bytes != null) {
+                    OnHeapColumnVector vector = heapVectors[i];
+                    putString(bytes, Platform.BYTE_ARRAY_OFFSET + vector.getArrayOffset(batchRow), vector.getArrayLength(batchRow));
+                } else {
+                    UTF8String value = row.getUTF8String(i);
+                    putString(value.getBaseObject(), value.getBaseOffset(), value.numBytes());
+                }
+            };
         } else if (type instanceof DecimalType decimal) {
             boolean fitsLong = decimal.precision() <= MAX_LONG_DIGITS && decimal.scale() >= 0;
             return (row, i) -> putDecimal(row.getDecimal(i, decimal.precision(), decimal.scale()), fitsLong);
@@ -172,15 +207,14 @@ final class JsonLineEncoder {
     }
 
     /** ASCII text without characters to escape is copied as it is; anything else is escaped as Jackson does. */
-    private void putString(UTF8String value) {
-        int bytes = value.numBytes();
-        if (!JsonStrings.plainAscii(value.getBaseObject(), value.getBaseOffset(), bytes)) {
-            put(JsonStrings.escaped(value.toString()).getBytes(StandardCharsets.UTF_8));
+    private void putString(Object base, long offset, int bytes) {
+        if (!JsonStrings.plainAscii(base, offset, bytes)) {
+            put(JsonStrings.escaped(UTF8String.fromAddress(base, offset, bytes).toString()).getBytes(StandardCharsets.UTF_8));
             return;
         }
         ensure(bytes + 2);
         buffer[length++] = '"';
-        value.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + length);
+        Platform.copyMemory(base, offset, buffer, Platform.BYTE_ARRAY_OFFSET + length, bytes);
         length += bytes;
         buffer[length++] = '"';
     }

@@ -167,8 +167,9 @@ public final class PartitionWriters {
                     JsonLineEncoder encoder = new JsonLineEncoder(settings.written(), style);
                     while (batches.hasNext()) {
                         ColumnarBatch batch = batches.next();
+                        encoder.startBatch(batch);
                         for (int r = 0; r < batch.numRows(); r++) {
-                            encoder.encode(batch.getRow(r));
+                            encoder.encode(batch, r);
                             writer.write(encoder.bytes(), encoder.length());
                         }
                         output.rowsWritten(batch.numRows());

@@ -291,6 +291,12 @@ final class ValueCopies {
         }
     }
 
+    /** The array behind an on-heap string vector's values when it holds them itself (no dictionary), or null. */
+    static byte[] heapBytes(ColumnVector vector) {
+        return vector instanceof OnHeapColumnVector heap && !heap.hasDictionary()
+                && invoke(HEAP_BYTES, heap.arrayData()) instanceof byte[] bytes ? bytes : null;
+    }
+
     private static Object invoke(MethodHandle getter, Object owner) {
         try {
             return getter.invokeExact(owner);

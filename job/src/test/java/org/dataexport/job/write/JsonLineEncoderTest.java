@@ -85,26 +85,48 @@ class JsonLineEncoderTest {
     @Test
     void batchesEncodeAsToJsonDoes() {
         SparkSession spark = TestSpark.get();
-        spark.sql(VALUES).write().parquet(dir.resolve("source").toString());
-        Dataset<Row> data = spark.read().parquet(dir.resolve("source").toString());
+        // Dictionary-encoded strings come as a dictionary and indices; plain ones are read from the vector's own array.
+        for (boolean dictionary : new boolean[] {true, false}) {
+            String source = dir.resolve("source-" + dictionary).toString();
+            spark.sql(VALUES).write().option("parquet.enable.dictionary", String.valueOf(dictionary)).parquet(source);
+            Dataset<Row> data = spark.read().parquet(source);
+            List<String> lines = batchLines(data);
+            assertEquals(!dictionary, lines.remove("# text read from the vector's array"), "dictionary " + dictionary);
+            assertEquals(toJson(data), lines, "dictionary " + dictionary);
+        }
+    }
+
+    private static List<String> batchLines(Dataset<Row> data) {
         Optional<org.apache.spark.rdd.RDD<ColumnarBatch>> batches = ColumnarScan.of(data, data.schema());
         assertTrue(batches.isPresent(), "a Parquet scan goes columnar");
         StructType schema = data.schema();
-        JsonStyle style = JsonStyle.of(spark);
+        JsonStyle style = JsonStyle.of(data.sparkSession());
+        int text = schema.fieldIndex("text");
         List<String> lines = new ArrayList<>(batches.get().toJavaRDD().mapPartitions((Iterator<ColumnarBatch> it) -> {
             JsonLineEncoder encoder = new JsonLineEncoder(schema, style);
             List<String> out = new ArrayList<>();
+            boolean fromArray = false;
             while (it.hasNext()) {
                 ColumnarBatch batch = it.next();
+                encoder.startBatch(batch);
+                fromArray |= ValueCopies.heapBytes(batch.column(text)) != null;
                 for (int r = 0; r < batch.numRows(); r++) {
-                    encoder.encode(batch.getRow(r));
+                    encoder.encode(batch, r);
                     out.add(new String(encoder.bytes(), 0, encoder.length(), StandardCharsets.UTF_8));
                 }
             }
+            if (fromArray) {
+                out.add("# text read from the vector's array");
+            }
             return out.iterator();
         }).collect());
+        // One marker however many partitions read strings from their vectors' arrays.
+        boolean fromArray = lines.removeIf(line -> line.equals("# text read from the vector's array"));
         lines.sort(null);
-        assertEquals(toJson(data), lines);
+        if (fromArray) {
+            lines.add("# text read from the vector's array");
+        }
+        return lines;
     }
 
     @Test
