@@ -239,7 +239,7 @@ public final class Benchmark {
         ExportResult[] result = {null};
         PeakMemory.reset();
         long serverCpu = 0;
-        List<Double> overLocal = new java.util.ArrayList<>();
+        List<Double> overLocal = new ArrayList<>();
         long resident = 0;
         long live = 0;
         Path s3Store = work.resolve("s3");
@@ -259,8 +259,7 @@ public final class Benchmark {
                         + "\"], \"storage_config\": {\"storage_type\": \"S3\", \"bucket\": \"" + S3_BUCKET + "\", \"credentials\": "
                         + "{\"access_key\": \"" + S3_KEY + "\", \"secret_key\": \"" + S3_SECRET + "\"}, \"options\": {\"endpoint\": \""
                         + (target == Target.S3_HTTPS ? s3.secureEndpoint() : s3.endpoint()) + "\", \"allow_http\": true, \"virtual_hosted_style\": false}}";
-                ExportRequest request = ExportRequest.fromJson("{\"export_paths\": {" + destination + "}, \"include_file_stats\": true"
-                        + (layout.isBlank() ? "" : ", " + layout) + "}");
+                ExportRequest request = request(destination, layout);
                 if (run == RUNS) {
                     resident = PeakMemory.residentPeak();
                     live = PeakMemory.liveHeap(() -> result[0] = job.run(request));
@@ -288,11 +287,16 @@ public final class Benchmark {
         return new Runs(bestSeconds, new PeakMemory.Peaks(resident, live), out, result[0], serverCpu / 1e9 / RUNS, medianOverLocal);
     }
 
+    /** The export of the source to {@code destination} (the fields of export_paths) with the case's layout fields. */
+    private static ExportRequest request(String destination, String layout) {
+        return ExportRequest.fromJson("{\"export_paths\": {" + destination + "}, \"include_file_stats\": true"
+                + (layout.isBlank() ? "" : ", " + layout) + "}");
+    }
+
     /** One run of the export to local disk, its files removed after: the seconds it took. */
     private double timedLocal(String name, String layout) throws Exception {
         Path out = fresh(name.replaceAll("[^a-zA-Z0-9]+", "-") + "-local");
-        ExportRequest request = ExportRequest.fromJson("{\"export_paths\": {\"paths\": [\"" + out + "\"]}, \"include_file_stats\": true"
-                + (layout.isBlank() ? "" : ", " + layout) + "}");
+        ExportRequest request = request("\"paths\": [\"" + out + "\"]", layout);
         long start = System.nanoTime();
         job.run(request);
         double seconds = (System.nanoTime() - start) / 1e9;
