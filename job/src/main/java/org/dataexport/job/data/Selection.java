@@ -38,8 +38,7 @@ public final class Selection {
 
     /**
      * What the tasks get: with partition_by, the written columns first, then each partition column's
-     * value as a string, rows sorted by those within each task (Spark's local sort, which spills), so
-     * that a task meets each directory's rows in one run.
+     * value as a string (null for the default partition), which names the row's directory.
      *
      * @param data              the rows, as the tasks read them
      * @param written           the columns the files hold
@@ -78,15 +77,13 @@ public final class Selection {
         }
         int written = columns.size();
         for (int i = 0; i < partitionColumns.size(); i++) {
-            // As Spark names directories: the empty string joins NULL in the default partition (sorted together).
+            // As Spark names directories: the empty string joins NULL in the default partition.
             Column value = selected.col(quoted(partitionColumns.get(i))).cast("string");
             columns.add(functions.when(value.equalTo(""), functions.lit(null).cast("string")).otherwise(value).as("__partition_" + i));
         }
         Dataset<Row> projected = selected.select(columns.toArray(Column[]::new));
-        Dataset<Row> arranged = projected.sortWithinPartitions(java.util.stream.IntStream.range(0, partitionColumns.size())
-                .mapToObj(i -> projected.col("__partition_" + i)).toArray(Column[]::new));
-        StructType writtenSchema = new StructType(java.util.Arrays.copyOf(arranged.schema().fields(), written));
-        return checked(spark, request, new Selected(arranged, writtenSchema, partitionColumns));
+        StructType writtenSchema = new StructType(java.util.Arrays.copyOf(projected.schema().fields(), written));
+        return checked(spark, request, new Selected(projected, writtenSchema, partitionColumns));
     }
 
     private static Selected checked(SparkSession spark, ExportRequest request, Selected selected) {

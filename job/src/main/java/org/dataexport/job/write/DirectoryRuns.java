@@ -44,11 +44,21 @@ final class DirectoryRuns {
         if (pending == null) {
             pending = rows.next();
         }
+        for (int k = 0; k < columns.size(); k++) {
+            UTF8String value = key(pending, firstKey + k);
+            current[k] = value == null ? null : value.clone();
+        }
+        return directory(columns, current);
+    }
+
+    /**
+     * The Hive-style directory of a row's partition values ({@code col=value/col2=value2}), as Spark names
+     * it; a value that would make a segment longer than a file name may be is the caller's error.
+     */
+    static String directory(List<String> columns, UTF8String[] values) {
         StringBuilder directory = new StringBuilder();
         for (int k = 0; k < columns.size(); k++) {
-            UTF8String value = key(pending, k);
-            current[k] = value == null ? null : value.clone();
-            String segment = ExternalCatalogUtils.getPartitionPathString(columns.get(k), value == null ? null : value.toString());
+            String segment = ExternalCatalogUtils.getPartitionPathString(columns.get(k), values[k] == null ? null : values[k].toString());
             if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
                 throw new InvalidRequestException("partition_by", "a value of " + CallerText.quote(columns.get(k))
                         + " makes a directory name longer than " + MAX_SEGMENT_BYTES + " bytes; partition by a column of shorter values");
@@ -83,19 +93,19 @@ final class DirectoryRuns {
 
     private boolean sameKey(InternalRow row) {
         for (int k = 0; k < current.length; k++) {
-            if (!Objects.equals(key(row, k), current[k])) {
+            if (!Objects.equals(key(row, firstKey + k), current[k])) {
                 return false;
             }
         }
         return true;
     }
 
-    private UTF8String key(InternalRow row, int k) {
-        if (row.isNullAt(firstKey + k)) {
+    /** The partition value at {@code field}, null for the default partition (Spark writes an empty value there too). */
+    static UTF8String key(InternalRow row, int field) {
+        if (row.isNullAt(field)) {
             return null;
         }
-        UTF8String value = row.getUTF8String(firstKey + k);
-        // Spark writes an empty partition value as the default partition, as it does null.
+        UTF8String value = row.getUTF8String(field);
         return value.numBytes() == 0 ? null : value;
     }
 }

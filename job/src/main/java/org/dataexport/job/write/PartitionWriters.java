@@ -71,8 +71,13 @@ public final class PartitionWriters {
                 }
                 // The written columns only: the partition values that follow them name the directory.
                 UnsafeProjection written = UnsafeProjection.create(settings.written());
-                return byDirectory(rows, settings, settings.written().size(), (directory, run) -> writeParquet(hadoopConf, fs, settings, partition,
-                        new Projected(run, written), sequence -> paths.apply(directory, sequence)));
+                // A writer holds up to a row group, its columns' open pages and its size sample.
+                long perWriter = settings.layout().rowGroupSizeBytes() + settings.written().size() * (64L << 10) + (4L << 20);
+                return byDirectory(rows, settings, perWriter, directory -> {
+                    RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, settings.layout(), settings.tuning(), partition,
+                            sequence -> paths.apply(directory, sequence));
+                    return new DirectoryWriters.Writer(writer, row -> writer.write(written.apply(row)));
+                });
             });
         };
     }
@@ -154,8 +159,23 @@ public final class PartitionWriters {
         return (partition, rows) -> inTask(conf.value().value(), settings, partition, extension, filesWritten, (fs, paths) ->
                 settings.partitionColumns().isEmpty()
                         ? writeJsonLines(fs, settings, partition, sequence -> paths.apply("", sequence), rowLines(rows, settings, style))
-                        : byDirectory(rows, settings, settings.written().size(), (directory, run) -> writeJsonLines(fs, settings, partition,
-                                sequence -> paths.apply(directory, sequence), rowLines(run, settings, style))));
+                        : jsonLinesByDirectory(fs, settings, style, partition, rows, paths));
+    }
+
+    /** A writer holds its file's buffers and, compressed, its compressor's. */
+    private static final long JSON_WRITER_BYTES = 4L << 20;
+
+    private static List<WrittenFile> jsonLinesByDirectory(FileSystem fs, TaskSettings settings, JsonStyle style, int partition,
+                                                          Iterator<InternalRow> rows, StagingPaths paths) throws IOException {
+        JsonLineEncoder encoder = new JsonLineEncoder(settings.written(), style);
+        return byDirectory(rows, settings, JSON_WRITER_BYTES, directory -> {
+            RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, settings.layout(), settings.compression(), partition,
+                    sequence -> paths.apply(directory, sequence));
+            return new DirectoryWriters.Writer(writer, row -> {
+                encoder.encode(row);
+                writer.write(encoder.bytes(), encoder.length());
+            });
+        });
     }
 
     /** JSON lines from the columnar batches of a plain scan ({@link org.dataexport.job.data.ColumnarScan}); not with partition_by. */
@@ -196,34 +216,18 @@ public final class PartitionWriters {
         }
     }
 
-    private interface RunWrite {
-        List<WrittenFile> write(String directory, Iterator<InternalRow> run) throws IOException;
-    }
-
-    /** One writer a directory, in turn: the task's rows come sorted by their partition values (from {@code firstKey} on). */
-    private static List<WrittenFile> byDirectory(Iterator<InternalRow> rows, TaskSettings settings, int firstKey, RunWrite write)
-            throws IOException {
-        DirectoryRuns runs = new DirectoryRuns(rows, settings.partitionColumns(), firstKey);
-        List<WrittenFile> files = new ArrayList<>();
-        while (runs.hasNext()) {
-            String directory = runs.next();
-            for (WrittenFile file : write.write(directory, runs.run())) {
-                files.add(file.inDirectory(directory));
-            }
+    /**
+     * The task's rows by directory, as they come (not sorted): a writer a directory, as many open at once
+     * as {@code bytesPerWriter} allows ({@link DirectoryWriters}).
+     */
+    private static List<WrittenFile> byDirectory(Iterator<InternalRow> rows, TaskSettings settings, long bytesPerWriter,
+                                                 DirectoryWriters.Opener opener) throws IOException {
+        StructType rowSchema = settings.written();
+        for (int k = 0; k < settings.partitionColumns().size(); k++) {
+            rowSchema = rowSchema.add("__partition_" + k, org.apache.spark.sql.types.DataTypes.StringType, true);
         }
-        return files;
-    }
-
-    private record Projected(Iterator<InternalRow> rows, UnsafeProjection projection) implements Iterator<InternalRow> {
-        @Override
-        public boolean hasNext() {
-            return rows.hasNext();
-        }
-
-        @Override
-        public InternalRow next() {
-            return projection.apply(rows.next());
-        }
+        return new DirectoryWriters(settings.partitionColumns(), rowSchema, settings.written().size(),
+                DirectoryWriters.maxOpen(bytesPerWriter), opener).write(rows);
     }
 
     /**

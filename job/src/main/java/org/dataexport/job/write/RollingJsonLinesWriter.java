@@ -23,7 +23,7 @@ import java.util.zip.GZIPOutputStream;
  * the lines since, at the compression the flushes measured; the codec is flushed every 256 KB of
  * lines and more often near the target, so that the estimate stays within a few lines of the truth.
  */
-public final class RollingJsonLinesWriter implements AutoCloseable {
+public final class RollingJsonLinesWriter implements RollingWriter {
     private static final byte[] NEWLINE = {'\n'};
     private static final long FLUSH_EVERY = 256 << 10;
     private static final long MIN_BYTES_TO_MEASURE = 4096;

@@ -36,7 +36,7 @@ import java.util.function.IntFunction;
  * task's first rows, encoded once more into a discarded group), then on every group written. Sizes
  * are checked every so many rows, adaptively as parquet-java does, and at every row near the limit.
  */
-public final class RollingParquetWriter implements AutoCloseable {
+public final class RollingParquetWriter implements RollingWriter {
     private static final long MIN_ROWS_BETWEEN_CHECKS = 100;
     private static final long MAX_ROWS_BETWEEN_CHECKS = 10_000;
     // A file within this fraction of the size target is closed instead of getting a thin row group.

@@ -1,0 +1,114 @@
+package org.dataexport.job.write;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+import org.dataexport.job.request.InvalidRequestException;
+import org.dataexport.job.request.ParquetTuning;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.dataexport.job.write.RollingParquetWriterTest.rowGroupSizes;
+import static org.dataexport.job.write.RollingParquetWriterTest.rows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * partition_by's writers below the export: a task's rows, their directories interleaved row by row,
+ * written by one writer a directory whether every directory's writer stays open or most rows wait in
+ * Spark's sorter for their turn; read back by DuckDB.
+ */
+class DirectoryWritersTest {
+    private static final int KEYS = 7;
+    private static final FileLayout LAYOUT = new FileLayout(128 << 10, 0, 0);
+
+    @TempDir
+    java.nio.file.Path dir;
+
+    /** Rows of one task whose directory ({@code k = id % 7}, 6 as null) changes with every row. */
+    private static Dataset<Row> interleaved(long rows) {
+        return TestSpark.get().range(0, rows, 1, 1).selectExpr("id", "repeat(cast(id * 7919 % 100003 as string), 3) AS payload",
+                "CASE WHEN id % " + KEYS + " = " + (KEYS - 1) + " THEN NULL ELSE cast(id % " + KEYS + " AS string) END AS __partition_0");
+    }
+
+    @ParameterizedTest(name = "at most {0} writers open")
+    @ValueSource(ints = {64, 2, 1})
+    void everyDirectoryGetsItsRowsFromOneWriterWithExactRowGroups(int maxOpen) throws Exception {
+        long count = 300_000;
+        List<WrittenFile> files = write(interleaved(count), maxOpen, dir.toUri().toString());
+
+        for (int k = 0; k < KEYS; k++) {
+            String directory = k == KEYS - 1 ? "k=__HIVE_DEFAULT_PARTITION__" : "k=" + k;
+            String glob = dir.resolve(directory).resolve("*.parquet").toString();
+            long expected = count / KEYS + (k < count % KEYS ? 1 : 0);
+            assertEquals(List.of(expected + "|0"), rows("SELECT count(*), count(*) FILTER (WHERE id % " + KEYS + " <> " + k
+                    + ") FROM read_parquet('" + glob + "')"), directory);
+            // One writer: its files numbered from 0 with no gap, every row group but each file's last within 10% of R.
+            List<String> names;
+            try (Stream<java.nio.file.Path> listed = Files.list(dir.resolve(directory))) {
+                names = listed.map(path -> path.getFileName().toString()).filter(name -> name.endsWith(".parquet")).sorted().toList();
+            }
+            for (int i = 0; i < names.size(); i++) {
+                assertEquals(String.format("00000-%05d.parquet", i), names.get(i), directory);
+                List<Long> groups = rowGroupSizes(dir.resolve(directory).resolve(names.get(i)).toString());
+                for (int g = 0; g < groups.size() - 1; g++) {
+                    RollingParquetWriterTest.assertWithin(groups.get(g), LAYOUT.rowGroupSizeBytes(), directory + " " + names.get(i));
+                }
+            }
+            assertTrue(rowGroupSizes(dir.resolve(directory).resolve(names.get(0)).toString()).size() > 2, "too few row groups to judge");
+        }
+        assertEquals(count, files.stream().mapToLong(WrittenFile::rows).sum());
+        assertEquals(files.size(), files.stream().map(WrittenFile::path).distinct().count());
+        assertTrue(files.stream().allMatch(file -> file.directory().startsWith("k=") && file.path().contains("/" + file.directory() + "/")),
+                "files carry their directory");
+    }
+
+    @Test
+    void aValueTooLongForADirectoryNameIsTheCallersError() {
+        Dataset<Row> data = TestSpark.get().range(0, 10, 1, 1).selectExpr("id", "'x' AS payload",
+                "CASE WHEN id = 5 THEN repeat('v', 300) ELSE 'short' END AS __partition_0");
+        Exception failure = assertThrows(Exception.class, () -> write(data, 1, dir.toUri().toString()));
+        Throwable cause = failure;
+        while (cause != null && !(cause instanceof InvalidRequestException)) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause != null && cause.getMessage().contains("255 bytes"), String.valueOf(failure));
+    }
+
+    /** Each task's rows through {@link DirectoryWriters} into Parquet under {@code out}, one directory a value of {@code k}. */
+    private static List<WrittenFile> write(Dataset<Row> data, int maxOpen, String out) throws Exception {
+        Dataset<Row> written = data.select("id", "payload");
+        Configuration conf = RollingParquetWriterTest.writeConf(written, LAYOUT);
+        SerializableConfiguration shared = new SerializableConfiguration(conf);
+        StructType writtenSchema = written.schema();
+        StructType rowSchema = data.schema();
+        Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> task = (partition, rows) -> {
+            Configuration taskConf = shared.value();
+            FileSystem fs = new Path(out).getFileSystem(taskConf);
+            UnsafeProjection projection = UnsafeProjection.create(writtenSchema);
+            return new DirectoryWriters(List.of("k"), rowSchema, 2, maxOpen, directory -> {
+                RollingParquetWriter writer = new RollingParquetWriter(taskConf, fs, LAYOUT, ParquetTuning.DEFAULT, partition,
+                        sequence -> new Path(new Path(out, directory), String.format("%05d-%05d.parquet", partition, sequence)));
+                return new DirectoryWriters.Writer(writer, row -> writer.write(projection.apply(row)));
+            }).write(rows).iterator();
+        };
+        return new ArrayList<>(((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution()
+                .toRdd().toJavaRDD().mapPartitionsWithIndex(task, false).collect());
+    }
+}
