@@ -192,17 +192,21 @@ public final class ExportJob {
                 directUploads(fs, request, layout, selected));
         try {
             Optional<SourceRowGroups.Plan> copies = copyableSource(request, selected, layout, writeConf);
-            // A plain scan's batches go to the writers as they are (Parquet: when every column copies straight in).
-            boolean columnar = copies.isEmpty() && selected.partitionColumns().isEmpty()
-                    && (request.format() != Format.PARQUET || BatchColumns.supports(selected.written(), writeConf));
+            // A plain scan's batches go to the writers as they are (Parquet: when every column copies straight in;
+            // with partition_by, Parquet by string columns, the batches holding the partition values after the written columns).
+            boolean partitioned = !selected.partitionColumns().isEmpty();
+            Optional<Dataset<Row>> scanned = copies.isPresent() ? Optional.empty()
+                    : !partitioned ? Optional.of(data) : request.format() == Format.PARQUET ? selected.keyed() : Optional.empty();
+            boolean columnar = scanned.isPresent() && (request.format() != Format.PARQUET || BatchColumns.supports(selected.written(), writeConf));
             // The scan's splits are fixed as its RDD is created: sized then so that every core has work to the end.
             Optional<RDD<ColumnarBatch>> batches = columnar
-                    ? InputSplits.balanced(data, () -> ColumnarScan.of(data, selected.written())) : Optional.empty();
+                    ? InputSplits.balanced(scanned.get(), () -> ColumnarScan.of(scanned.get(), scanned.get().schema())) : Optional.empty();
             if (copies.isPresent()) {
                 files = copy(copies.get(), shared, settings, filesWritten);
             } else if (request.format() == Format.PARQUET) {
                 files = batches.isPresent()
-                        ? batches.get().toJavaRDD().mapPartitionsWithIndex(PartitionWriters.parquetBatches(shared, settings, filesWritten), false).collect()
+                        ? batches.get().toJavaRDD().mapPartitionsWithIndex(partitioned ? PartitionWriters.parquetBatchesByDirectory(shared, settings, filesWritten)
+                                : PartitionWriters.parquetBatches(shared, settings, filesWritten), false).collect()
                         : rows(data).mapPartitionsWithIndex(PartitionWriters.parquet(shared, settings, filesWritten), false).collect();
             } else {
                 JsonStyle style = JsonStyle.of(spark);

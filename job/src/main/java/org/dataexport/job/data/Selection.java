@@ -12,6 +12,7 @@ import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.AtomicType;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.schema.MessageType;
@@ -23,6 +24,7 @@ import org.dataexport.job.request.OutputOptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 
@@ -43,8 +45,11 @@ public final class Selection {
      * @param data              the rows, as the tasks read them
      * @param written           the columns the files hold
      * @param partitionColumns  the partition columns, as the schema names them; their values follow the written columns
+     * @param keyed             with partition_by, when every partition column is a string (its value names its directory
+     *                          as it is): the written columns, then the partition columns unchanged, picked from the
+     *                          source, so that a plain scan can give them as columnar batches
      */
-    public record Selected(Dataset<Row> data, StructType written, List<String> partitionColumns) {
+    public record Selected(Dataset<Row> data, StructType written, List<String> partitionColumns, Optional<Dataset<Row>> keyed) {
         public Selected {
             partitionColumns = List.copyOf(partitionColumns);
         }
@@ -64,7 +69,7 @@ public final class Selection {
             partitionColumns.add(name);
         }
         if (partitionColumns.isEmpty()) {
-            return checked(spark, request, new Selected(selected, selected.schema(), List.of()));
+            return checked(spark, request, new Selected(selected, selected.schema(), List.of(), Optional.empty()));
         }
         List<Column> columns = new ArrayList<>();
         for (String name : selected.schema().fieldNames()) {
@@ -81,9 +86,17 @@ public final class Selection {
             Column value = selected.col(quoted(partitionColumns.get(i))).cast("string");
             columns.add(functions.when(value.equalTo(""), functions.lit(null).cast("string")).otherwise(value).as("__partition_" + i));
         }
+        Optional<Dataset<Row>> keyed = Optional.empty();
+        if (partitionColumns.stream().allMatch(name -> selected.schema().apply(name).dataType() instanceof StringType)) {
+            List<Column> picked = new ArrayList<>(columns.subList(0, written));
+            for (int i = 0; i < partitionColumns.size(); i++) {
+                picked.add(selected.col(quoted(partitionColumns.get(i))).as("__partition_" + i));
+            }
+            keyed = Optional.of(selected.select(picked.toArray(Column[]::new)));
+        }
         Dataset<Row> projected = selected.select(columns.toArray(Column[]::new));
         StructType writtenSchema = new StructType(java.util.Arrays.copyOf(projected.schema().fields(), written));
-        return checked(spark, request, new Selected(projected, writtenSchema, partitionColumns));
+        return checked(spark, request, new Selected(projected, writtenSchema, partitionColumns, keyed));
     }
 
     private static Selected checked(SparkSession spark, ExportRequest request, Selected selected) {

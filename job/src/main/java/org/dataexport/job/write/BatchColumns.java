@@ -24,6 +24,8 @@ import org.apache.spark.sql.types.TimestampNTZType;
 import org.apache.spark.sql.types.TimestampType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
 
 import java.lang.invoke.MethodHandle;
 import java.util.List;
@@ -110,22 +112,42 @@ public final class BatchColumns {
      */
     ColumnarBatch copy(ColumnarBatch batch, int from, int to) {
         int rows = to - from;
-        OnHeapColumnVector[] vectors = OnHeapColumnVector.allocateColumns(Math.max(rows, 1), schema);
-        for (int c = 0; c < vectors.length; c++) {
+        int[] picked = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            picked[r] = from + r;
+        }
+        return gather(batch, picked, rows, OnHeapColumnVector.allocateColumns(Math.max(rows, 1), schema));
+    }
+
+    /** Vectors for {@link #gather}, with room for {@code rows} rows. */
+    OnHeapColumnVector[] vectors(int rows) {
+        return OnHeapColumnVector.allocateColumns(Math.max(rows, 1), schema);
+    }
+
+    /**
+     * The batch's rows {@code rows[0]} to {@code rows[count - 1]}, in that order, copied into {@code into}
+     * (emptied first; with room for {@code count} rows) as {@link #copy} copies them.
+     */
+    ColumnarBatch gather(ColumnarBatch batch, int[] rows, int count, OnHeapColumnVector[] into) {
+        for (int c = 0; c < into.length; c++) {
             ColumnVector source = batch.column(c);
-            if (ValueCopies.copyIndices(source, from, to, vectors[c])) {
+            OnHeapColumnVector target = into[c];
+            target.reset();
+            target.setDictionary(null);
+            if (ValueCopies.copyIndices(source, rows, count, target)) {
                 continue;
             }
             DataType type = schema.fields()[c].dataType();
-            for (int r = 0; r < rows; r++) {
-                if (source.isNullAt(from + r)) {
-                    vectors[c].putNull(r);
+            for (int i = 0; i < count; i++) {
+                int r = rows[i];
+                if (source.isNullAt(r)) {
+                    target.putNull(i);
                 } else {
-                    copyValue(type, source, from + r, vectors[c], r);
+                    copyValue(type, source, r, target, i);
                 }
             }
         }
-        return new ColumnarBatch(vectors, rows);
+        return new ColumnarBatch(into, count);
     }
 
     /**
@@ -180,7 +202,12 @@ public final class BatchColumns {
         } else if (type instanceof DecimalType decimal) {
             to.putDecimal(toRow, from.getDecimal(row, decimal.precision(), decimal.scale()), decimal.precision());
         } else if (type instanceof StringType) {
-            to.putByteArray(toRow, from.getUTF8String(row).getBytes());
+            UTF8String value = from.getUTF8String(row);
+            if (value.getBaseObject() instanceof byte[] bytes) {
+                to.putByteArray(toRow, bytes, (int) (value.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET), value.numBytes());
+            } else {
+                to.putByteArray(toRow, value.getBytes());
+            }
         } else if (type instanceof BinaryType) {
             to.putByteArray(toRow, from.getBinary(row));
         } else {

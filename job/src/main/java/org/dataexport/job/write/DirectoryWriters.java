@@ -3,6 +3,7 @@ package org.dataexport.job.write;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.dataexport.job.progress.TaskOutput;
 
@@ -29,13 +30,27 @@ final class DirectoryWriters {
     /** The most writers a task keeps open, whatever the memory allows: each holds a file (or an upload) open. */
     static final int MAX_OPEN = 64;
 
-    /** One directory's writer: its files, fed the task's rows (the written columns first, the partition values after). */
-    record Writer(RollingWriter files, RowSink rows) {
+    /**
+     * One directory's writer: its files, fed the task's rows (the written columns first, the partition
+     * values after), or runs of a batch's rows (the written columns only).
+     */
+    record Writer(RollingWriter files, RowSink rows, RangeSink ranges) {
+        /** A writer of rows only. */
+        Writer(RollingWriter files, RowSink rows) {
+            this(files, rows, (batch, from, to) -> {
+                throw new IllegalStateException("a writer of rows only was given a batch");
+            });
+        }
     }
 
     /** Takes a row into a directory's files. */
     interface RowSink {
         void write(InternalRow row) throws IOException;
+    }
+
+    /** Takes rows {@code from} (inclusive) to {@code to} (exclusive) of a batch into a directory's files. */
+    interface RangeSink {
+        void write(ColumnarBatch batch, int from, int to) throws IOException;
     }
 
     /** Opens the writer of a directory ({@code col=value/...}). */
@@ -54,6 +69,7 @@ final class DirectoryWriters {
     private Directory last;
     private Optional<DirectorySort> overflow = Optional.empty();
     private long finishedBytes;
+    private final BatchGroups groups = new BatchGroups();
 
     /**
      * @param rowSchema the rows' schema: the written columns, then the partition values (strings) from {@code firstKey} on
@@ -83,8 +99,7 @@ final class DirectoryWriters {
 
     /** Writes every row under its directory and returns the files written, each named with its directory. */
     List<WrittenFile> write(Iterator<InternalRow> rows) throws IOException {
-        TaskOutput output = TaskOutput.of(this::bytesWritten);
-        try {
+        return write(output -> {
             while (rows.hasNext()) {
                 InternalRow row = rows.next();
                 Optional<Directory> directory = directoryOf(row);
@@ -95,6 +110,32 @@ final class DirectoryWriters {
                     sort().add(row);
                 }
             }
+        });
+    }
+
+    /**
+     * Writes every row of the batches (the written columns, then the partition values) under its
+     * directory, as {@link #write(Iterator)}: each batch's rows grouped by directory ({@link BatchGroups}),
+     * each directory's run then copied into its writer.
+     */
+    List<WrittenFile> writeBatches(Iterator<ColumnarBatch> batches, BatchColumns columns) throws IOException {
+        return write(output -> {
+            while (batches.hasNext()) {
+                ColumnarBatch batch = batches.next();
+                output.rowsWritten(write(batch, columns));
+            }
+        });
+    }
+
+    private interface Feed {
+        void into(TaskOutput output) throws IOException;
+    }
+
+    /** Feeds the open writers, finishes them, then writes the sorted rows of the directories that found no room. */
+    private List<WrittenFile> write(Feed feed) throws IOException {
+        TaskOutput output = TaskOutput.of(this::bytesWritten);
+        try {
+            feed.into(output);
             for (Directory directory : opened) {
                 finish(directory);
             }
@@ -104,7 +145,7 @@ final class DirectoryWriters {
             if (overflow.isPresent()) {
                 DirectoryRuns runs = new DirectoryRuns(overflow.get().sorted(), columns, firstKey);
                 while (runs.hasNext()) {
-                    Directory directory = new Directory(null, runs.next());
+                    Directory directory = new Directory(null, runs.next(), -1);
                     directory.writer = opener.open(directory.name);
                     opened.add(directory);
                     for (Iterator<InternalRow> run = runs.run(); run.hasNext(); ) {
@@ -119,6 +160,19 @@ final class DirectoryWriters {
         } finally {
             closeAll();
         }
+    }
+
+    /** Writes a batch's rows of open directories (returns how many), sorts the others for later. */
+    private int write(ColumnarBatch batch, BatchColumns columns) throws IOException {
+        return groups.write(batch, columns, r -> {
+            InternalRow row = batch.getRow(r);
+            Optional<Directory> directory = directoryOf(row);
+            if (directory.isEmpty()) {
+                sort().add(row);
+                return -1;
+            }
+            return directory.get().index;
+        }, (directory, grouped, from, to) -> opened.get(directory).writer.ranges().write(grouped, from, to));
     }
 
     /** The open directory of the row, opened if there is room; empty when there is not (the row is sorted, for later). */
@@ -139,7 +193,7 @@ final class DirectoryWriters {
             for (int k = 0; k < values.length; k++) {
                 values[k] = values[k] == null ? null : values[k].clone();
             }
-            directory = new Directory(new Key(values), DirectoryRuns.directory(columns, values));
+            directory = new Directory(new Key(values), DirectoryRuns.directory(columns, values), opened.size());
             directory.writer = opener.open(directory.name);
             open.put(directory.key, directory);
             opened.add(directory);
@@ -203,15 +257,20 @@ final class DirectoryWriters {
         }
     }
 
-    /** A directory written to: its key (none in the sorted rows' turn), its name and its writer (null once finished). */
+    /**
+     * A directory written to: its key and its place among the open ones (none in the sorted rows' turn),
+     * its name and its writer (null once finished).
+     */
     private static final class Directory {
         private final Key key;
         private final String name;
+        private final int index;
         private Writer writer;
 
-        Directory(Key key, String name) {
+        Directory(Key key, String name, int index) {
             this.key = key;
             this.name = name;
+            this.index = index;
         }
 
         boolean holds(InternalRow row, int firstKey) {

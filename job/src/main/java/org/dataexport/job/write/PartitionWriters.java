@@ -71,13 +71,11 @@ public final class PartitionWriters {
                 }
                 // The written columns only: the partition values that follow them name the directory.
                 UnsafeProjection written = UnsafeProjection.create(settings.written());
-                // A writer holds up to a row group, its columns' open pages and its size sample.
-                long perWriter = settings.layout().rowGroupSizeBytes() + settings.written().size() * (64L << 10) + (4L << 20);
-                return byDirectory(rows, settings, perWriter, directory -> {
+                return directoryWriters(settings, parquetWriterBytes(settings), directory -> {
                     RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, settings.layout(), settings.tuning(), partition,
                             sequence -> paths.apply(directory, sequence));
                     return new DirectoryWriters.Writer(writer, row -> writer.write(written.apply(row)));
-                });
+                }).write(rows);
             });
         };
     }
@@ -101,6 +99,32 @@ public final class PartitionWriters {
                 });
             });
         };
+    }
+
+    /**
+     * Parquet with partition_by from the columnar batches of a plain scan ({@link org.dataexport.job.data.ColumnarScan}):
+     * the written columns, which all copy straight into the column writers, then the partition columns (strings).
+     */
+    public static Function2<Integer, Iterator<ColumnarBatch>, Iterator<WrittenFile>> parquetBatchesByDirectory(
+            Broadcast<SerializableConfiguration> conf, TaskSettings settings, LongAccumulator filesWritten) {
+        return (partition, batches) -> {
+            Configuration hadoopConf = conf.value().value();
+            return inTask(hadoopConf, settings, partition, ".parquet", filesWritten, (fs, paths) -> {
+                BatchColumns columns = BatchColumns.of(settings.written(), hadoopConf);
+                UnsafeProjection written = UnsafeProjection.create(settings.written());
+                return directoryWriters(settings, parquetWriterBytes(settings), directory -> {
+                    RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, settings.layout(), settings.tuning(), partition,
+                            sequence -> paths.apply(directory, sequence));
+                    return new DirectoryWriters.Writer(writer, row -> writer.write(written.apply(row)),
+                            (batch, from, to) -> writer.write(batch, from, to, columns));
+                }).writeBatches(batches, columns);
+            });
+        };
+    }
+
+    /** A Parquet writer holds up to a row group, its columns' open pages and its size sample. */
+    private static long parquetWriterBytes(TaskSettings settings) {
+        return settings.layout().rowGroupSizeBytes() + settings.written().size() * (64L << 10) + (4L << 20);
     }
 
     /**
@@ -168,14 +192,14 @@ public final class PartitionWriters {
     private static List<WrittenFile> jsonLinesByDirectory(FileSystem fs, TaskSettings settings, JsonStyle style, int partition,
                                                           Iterator<InternalRow> rows, StagingPaths paths) throws IOException {
         JsonLineEncoder encoder = new JsonLineEncoder(settings.written(), style);
-        return byDirectory(rows, settings, JSON_WRITER_BYTES, directory -> {
+        return directoryWriters(settings, JSON_WRITER_BYTES, directory -> {
             RollingJsonLinesWriter writer = new RollingJsonLinesWriter(fs, settings.layout(), settings.compression(), partition,
                     sequence -> paths.apply(directory, sequence));
             return new DirectoryWriters.Writer(writer, row -> {
                 encoder.encode(row);
                 writer.write(encoder.bytes(), encoder.length());
             });
-        });
+        }).write(rows);
     }
 
     /** JSON lines from the columnar batches of a plain scan ({@link org.dataexport.job.data.ColumnarScan}); not with partition_by. */
@@ -217,17 +241,16 @@ public final class PartitionWriters {
     }
 
     /**
-     * The task's rows by directory, as they come (not sorted): a writer a directory, as many open at once
-     * as {@code bytesPerWriter} allows ({@link DirectoryWriters}).
+     * Writers by directory for the task's rows, as they come (not sorted): as many open at once as
+     * {@code bytesPerWriter} allows ({@link DirectoryWriters}).
      */
-    private static List<WrittenFile> byDirectory(Iterator<InternalRow> rows, TaskSettings settings, long bytesPerWriter,
-                                                 DirectoryWriters.Opener opener) throws IOException {
+    private static DirectoryWriters directoryWriters(TaskSettings settings, long bytesPerWriter, DirectoryWriters.Opener opener) {
         StructType rowSchema = settings.written();
         for (int k = 0; k < settings.partitionColumns().size(); k++) {
             rowSchema = rowSchema.add("__partition_" + k, org.apache.spark.sql.types.DataTypes.StringType, true);
         }
         return new DirectoryWriters(settings.partitionColumns(), rowSchema, settings.written().size(),
-                DirectoryWriters.maxOpen(bytesPerWriter), opener).write(rows);
+                DirectoryWriters.maxOpen(bytesPerWriter), opener);
     }
 
     /**

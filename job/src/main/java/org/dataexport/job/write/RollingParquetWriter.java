@@ -119,8 +119,13 @@ public final class RollingParquetWriter implements RollingWriter {
      * the task's first rows into the sample likewise.
      */
     public void write(ColumnarBatch batch, BatchColumns columns) throws IOException {
-        int rows = batch.numRows();
-        int next = 0;
+        write(batch, 0, batch.numRows(), columns);
+    }
+
+    /** Rows {@code from} (inclusive) to {@code to} (exclusive) of a columnar batch, as {@link #write(ColumnarBatch, BatchColumns)}. */
+    public void write(ColumnarBatch batch, int from, int to, BatchColumns columns) throws IOException {
+        int rows = to;
+        int next = from;
         while (next < rows) {
             if (sample != null) {
                 int end = Math.min(rows, next + sample.rowsToNextCheck());

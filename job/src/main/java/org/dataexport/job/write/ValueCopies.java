@@ -120,22 +120,23 @@ final class ValueCopies {
     }
 
     /**
-     * Copies rows {@code from} to {@code to} of a vector holding indices into a source dictionary as
-     * indices into the same dictionary (true); false, copying nothing, when it holds values.
+     * Copies the first {@code count} of the given rows of a vector holding indices into a source dictionary
+     * as indices into the same dictionary (true); false, copying nothing, when it holds values.
      */
-    static boolean copyIndices(ColumnVector source, int from, int to, WritableColumnVector target) {
+    static boolean copyIndices(ColumnVector source, int[] rows, int count, WritableColumnVector target) {
         if (!(source instanceof WritableColumnVector writable) || !writable.hasDictionary()
                 || !(invoke(SPARK_DICTIONARY, writable) instanceof org.apache.spark.sql.execution.vectorized.Dictionary dictionary)) {
             return false;
         }
         WritableColumnVector sourceIds = writable.getDictionaryIds();
-        WritableColumnVector ids = target.reserveDictionaryIds(Math.max(to - from, 1));
+        WritableColumnVector ids = target.reserveDictionaryIds(Math.max(count, 1));
         target.setDictionary(dictionary);
-        for (int r = from; r < to; r++) {
+        for (int i = 0; i < count; i++) {
+            int r = rows[i];
             if (source.isNullAt(r)) {
-                target.putNull(r - from);
+                target.putNull(i);
             } else {
-                ids.putInt(r - from, sourceIds.getDictId(r));
+                ids.putInt(i, sourceIds.getDictId(r));
             }
         }
         return true;

@@ -15,7 +15,11 @@ import org.dataexport.job.request.ParquetTuning;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.dataexport.job.data.ColumnarScan;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -26,6 +30,7 @@ import java.util.stream.Stream;
 import static org.dataexport.job.write.RollingParquetWriterTest.rowGroupSizes;
 import static org.dataexport.job.write.RollingParquetWriterTest.rows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,31 +52,46 @@ class DirectoryWritersTest {
                 "CASE WHEN id % " + KEYS + " = " + (KEYS - 1) + " THEN NULL ELSE cast(id % " + KEYS + " AS string) END AS __partition_0");
     }
 
-    @ParameterizedTest(name = "at most {0} writers open")
-    @ValueSource(ints = {64, 2, 1})
-    void everyDirectoryGetsItsRowsFromOneWriterWithExactRowGroups(int maxOpen) throws Exception {
-        long count = 300_000;
-        List<WrittenFile> files = write(interleaved(count), maxOpen, dir.toUri().toString());
+    static Stream<Arguments> writersAndFeeds() {
+        return Stream.of(arguments(64, false), arguments(2, false), arguments(1, false), arguments(64, true), arguments(2, true), arguments(1, true));
+    }
+
+    @ParameterizedTest(name = "at most {0} writers open, from batches: {1}")
+    @MethodSource("writersAndFeeds")
+    void everyDirectoryGetsItsRowsFromOneWriterWithExactRowGroups(int maxOpen, boolean batches) throws Exception {
+        long count = 200_000;
+        Dataset<Row> data = interleaved(count);
+        String out = dir.resolve("out").toUri().toString();
+        List<WrittenFile> files;
+        if (batches) {
+            // From a Parquet source, as a scan's batches: payload dictionary-encoded in its first pages, plain after.
+            String source = dir.resolve("source").toString();
+            data.write().parquet(source);
+            files = writeBatches(TestSpark.get().read().parquet(source), maxOpen, out);
+        } else {
+            files = write(data, maxOpen, out);
+        }
+        java.nio.file.Path outDir = dir.resolve("out");
 
         for (int k = 0; k < KEYS; k++) {
             String directory = k == KEYS - 1 ? "k=__HIVE_DEFAULT_PARTITION__" : "k=" + k;
-            String glob = dir.resolve(directory).resolve("*.parquet").toString();
+            String glob = outDir.resolve(directory).resolve("*.parquet").toString();
             long expected = count / KEYS + (k < count % KEYS ? 1 : 0);
             assertEquals(List.of(expected + "|0"), rows("SELECT count(*), count(*) FILTER (WHERE id % " + KEYS + " <> " + k
                     + ") FROM read_parquet('" + glob + "')"), directory);
             // One writer: its files numbered from 0 with no gap, every row group but each file's last within 10% of R.
             List<String> names;
-            try (Stream<java.nio.file.Path> listed = Files.list(dir.resolve(directory))) {
+            try (Stream<java.nio.file.Path> listed = Files.list(outDir.resolve(directory))) {
                 names = listed.map(path -> path.getFileName().toString()).filter(name -> name.endsWith(".parquet")).sorted().toList();
             }
             for (int i = 0; i < names.size(); i++) {
                 assertEquals(String.format("00000-%05d.parquet", i), names.get(i), directory);
-                List<Long> groups = rowGroupSizes(dir.resolve(directory).resolve(names.get(i)).toString());
+                List<Long> groups = rowGroupSizes(outDir.resolve(directory).resolve(names.get(i)).toString());
                 for (int g = 0; g < groups.size() - 1; g++) {
                     RollingParquetWriterTest.assertWithin(groups.get(g), LAYOUT.rowGroupSizeBytes(), directory + " " + names.get(i));
                 }
             }
-            assertTrue(rowGroupSizes(dir.resolve(directory).resolve(names.get(0)).toString()).size() > 2, "too few row groups to judge");
+            assertTrue(rowGroupSizes(outDir.resolve(directory).resolve(names.get(0)).toString()).size() > 2, "too few row groups to judge");
         }
         assertEquals(count, files.stream().mapToLong(WrittenFile::rows).sum());
         assertEquals(files.size(), files.stream().map(WrittenFile::path).distinct().count());
@@ -89,6 +109,29 @@ class DirectoryWritersTest {
             cause = cause.getCause();
         }
         assertTrue(cause != null && cause.getMessage().contains("255 bytes"), String.valueOf(failure));
+    }
+
+    /** The scan's batches through {@link DirectoryWriters#writeBatches} into Parquet under {@code out}, as {@link #write}. */
+    private static List<WrittenFile> writeBatches(Dataset<Row> data, int maxOpen, String out) throws Exception {
+        Dataset<Row> written = data.select("id", "payload");
+        Configuration conf = RollingParquetWriterTest.writeConf(written, LAYOUT);
+        SerializableConfiguration shared = new SerializableConfiguration(conf);
+        StructType writtenSchema = written.schema();
+        StructType rowSchema = data.schema();
+        RDD<ColumnarBatch> batches = ColumnarScan.of(data, rowSchema).orElseThrow();
+        Function2<Integer, Iterator<ColumnarBatch>, Iterator<WrittenFile>> task = (partition, feed) -> {
+            Configuration taskConf = shared.value();
+            FileSystem fs = new Path(out).getFileSystem(taskConf);
+            UnsafeProjection projection = UnsafeProjection.create(writtenSchema);
+            BatchColumns columns = BatchColumns.of(writtenSchema, taskConf);
+            return new DirectoryWriters(List.of("k"), rowSchema, 2, maxOpen, directory -> {
+                RollingParquetWriter writer = new RollingParquetWriter(taskConf, fs, LAYOUT, ParquetTuning.DEFAULT, partition,
+                        sequence -> new Path(new Path(out, directory), String.format("%05d-%05d.parquet", partition, sequence)));
+                return new DirectoryWriters.Writer(writer, row -> writer.write(projection.apply(row)),
+                        (batch, from, to) -> writer.write(batch, from, to, columns));
+            }).writeBatches(feed, columns).iterator();
+        };
+        return new ArrayList<>(batches.toJavaRDD().mapPartitionsWithIndex(task, false).collect());
     }
 
     /** Each task's rows through {@link DirectoryWriters} into Parquet under {@code out}, one directory a value of {@code k}. */
