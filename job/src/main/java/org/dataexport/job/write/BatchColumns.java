@@ -116,7 +116,7 @@ public final class BatchColumns {
         for (int r = 0; r < rows; r++) {
             picked[r] = from + r;
         }
-        return gather(batch, picked, rows, OnHeapColumnVector.allocateColumns(Math.max(rows, 1), schema));
+        return gather(batch, picked, rows, vectors(rows));
     }
 
     /** Vectors for {@link #gather}, with room for {@code rows} rows. */

@@ -92,8 +92,13 @@ final class DirectoryRuns {
     }
 
     private boolean sameKey(InternalRow row) {
-        for (int k = 0; k < current.length; k++) {
-            if (!Objects.equals(key(row, firstKey + k), current[k])) {
+        return holds(row, firstKey, current);
+    }
+
+    /** Whether the row's partition values (from {@code firstKey} on) are {@code values}. */
+    static boolean holds(InternalRow row, int firstKey, UTF8String[] values) {
+        for (int k = 0; k < values.length; k++) {
+            if (!Objects.equals(key(row, firstKey + k), values[k])) {
                 return false;
             }
         }

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -274,12 +273,7 @@ final class DirectoryWriters {
         }
 
         boolean holds(InternalRow row, int firstKey) {
-            for (int k = 0; k < key.values.length; k++) {
-                if (!Objects.equals(DirectoryRuns.key(row, firstKey + k), key.values[k])) {
-                    return false;
-                }
-            }
-            return true;
+            return DirectoryRuns.holds(row, firstKey, key.values);
         }
     }
 }

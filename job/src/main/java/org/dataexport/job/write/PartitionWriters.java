@@ -69,13 +69,7 @@ public final class PartitionWriters {
                 if (settings.partitionColumns().isEmpty()) {
                     return writeParquet(hadoopConf, fs, settings, partition, rows, sequence -> paths.apply("", sequence));
                 }
-                // The written columns only: the partition values that follow them name the directory.
-                UnsafeProjection written = UnsafeProjection.create(settings.written());
-                return directoryWriters(settings, parquetWriterBytes(settings), directory -> {
-                    RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, settings.layout(), settings.tuning(), partition,
-                            sequence -> paths.apply(directory, sequence));
-                    return new DirectoryWriters.Writer(writer, row -> writer.write(written.apply(row)));
-                }).write(rows);
+                return parquetByDirectory(hadoopConf, fs, settings, partition, paths, Optional.empty()).write(rows);
             });
         };
     }
@@ -111,20 +105,27 @@ public final class PartitionWriters {
             Configuration hadoopConf = conf.value().value();
             return inTask(hadoopConf, settings, partition, ".parquet", filesWritten, (fs, paths) -> {
                 BatchColumns columns = BatchColumns.of(settings.written(), hadoopConf);
-                UnsafeProjection written = UnsafeProjection.create(settings.written());
-                return directoryWriters(settings, parquetWriterBytes(settings), directory -> {
-                    RollingParquetWriter writer = new RollingParquetWriter(hadoopConf, fs, settings.layout(), settings.tuning(), partition,
-                            sequence -> paths.apply(directory, sequence));
-                    return new DirectoryWriters.Writer(writer, row -> writer.write(written.apply(row)),
-                            (batch, from, to) -> writer.write(batch, from, to, columns));
-                }).writeBatches(batches, columns);
+                return parquetByDirectory(hadoopConf, fs, settings, partition, paths, Optional.of(columns)).writeBatches(batches, columns);
             });
         };
     }
 
-    /** A Parquet writer holds up to a row group, its columns' open pages and its size sample. */
-    private static long parquetWriterBytes(TaskSettings settings) {
-        return settings.layout().rowGroupSizeBytes() + settings.written().size() * (64L << 10) + (4L << 20);
+    /**
+     * A Parquet writer a directory, each taking rows (of which it writes the written columns only: the partition
+     * values that follow them name the directory) and, given the batches' copier, runs of batches. A writer is
+     * counted at up to a row group, its columns' open pages and its size sample.
+     */
+    private static DirectoryWriters parquetByDirectory(Configuration conf, FileSystem fs, TaskSettings settings, int partition,
+                                                       StagingPaths paths, Optional<BatchColumns> columns) {
+        UnsafeProjection written = UnsafeProjection.create(settings.written());
+        long bytesPerWriter = settings.layout().rowGroupSizeBytes() + settings.written().size() * (64L << 10) + (4L << 20);
+        return directoryWriters(settings, bytesPerWriter, directory -> {
+            RollingParquetWriter writer = new RollingParquetWriter(conf, fs, settings.layout(), settings.tuning(), partition,
+                    sequence -> paths.apply(directory, sequence));
+            DirectoryWriters.RowSink rows = row -> writer.write(written.apply(row));
+            return columns.map(copier -> new DirectoryWriters.Writer(writer, rows, (batch, from, to) -> writer.write(batch, from, to, copier)))
+                    .orElseGet(() -> new DirectoryWriters.Writer(writer, rows));
+        });
     }
 
     /**

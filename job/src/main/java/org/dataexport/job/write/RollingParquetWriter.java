@@ -124,11 +124,10 @@ public final class RollingParquetWriter implements RollingWriter {
 
     /** Rows {@code from} (inclusive) to {@code to} (exclusive) of a columnar batch, as {@link #write(ColumnarBatch, BatchColumns)}. */
     public void write(ColumnarBatch batch, int from, int to, BatchColumns columns) throws IOException {
-        int rows = to;
         int next = from;
-        while (next < rows) {
+        while (next < to) {
             if (sample != null) {
-                int end = Math.min(rows, next + sample.rowsToNextCheck());
+                int end = Math.min(to, next + sample.rowsToNextCheck());
                 boolean complete = sample.add(batch, next, end, columns);
                 next = end;
                 if (complete) {
@@ -139,7 +138,7 @@ public final class RollingParquetWriter implements RollingWriter {
             if (file == null) {
                 openFile();
             }
-            int end = (int) Math.min(rows, next + Math.max(1, nextSizeCheck - group.rows()));
+            int end = (int) Math.min(to, next + Math.max(1, nextSizeCheck - group.rows()));
             group.write(batch, next, end, columns);
             next = end;
             if (group.rows() >= nextSizeCheck) {

@@ -113,45 +113,45 @@ class DirectoryWritersTest {
 
     /** The scan's batches through {@link DirectoryWriters#writeBatches} into Parquet under {@code out}, as {@link #write}. */
     private static List<WrittenFile> writeBatches(Dataset<Row> data, int maxOpen, String out) throws Exception {
-        Dataset<Row> written = data.select("id", "payload");
-        Configuration conf = RollingParquetWriterTest.writeConf(written, LAYOUT);
-        SerializableConfiguration shared = new SerializableConfiguration(conf);
-        StructType writtenSchema = written.schema();
+        SerializableConfiguration shared = new SerializableConfiguration(writeConf(data));
         StructType rowSchema = data.schema();
         RDD<ColumnarBatch> batches = ColumnarScan.of(data, rowSchema).orElseThrow();
         Function2<Integer, Iterator<ColumnarBatch>, Iterator<WrittenFile>> task = (partition, feed) -> {
-            Configuration taskConf = shared.value();
-            FileSystem fs = new Path(out).getFileSystem(taskConf);
-            UnsafeProjection projection = UnsafeProjection.create(writtenSchema);
-            BatchColumns columns = BatchColumns.of(writtenSchema, taskConf);
-            return new DirectoryWriters(List.of("k"), rowSchema, 2, maxOpen, directory -> {
-                RollingParquetWriter writer = new RollingParquetWriter(taskConf, fs, LAYOUT, ParquetTuning.DEFAULT, partition,
-                        sequence -> new Path(new Path(out, directory), String.format("%05d-%05d.parquet", partition, sequence)));
-                return new DirectoryWriters.Writer(writer, row -> writer.write(projection.apply(row)),
-                        (batch, from, to) -> writer.write(batch, from, to, columns));
-            }).writeBatches(feed, columns).iterator();
+            BatchColumns columns = BatchColumns.of(written(rowSchema), shared.value());
+            return writers(shared.value(), rowSchema, maxOpen, out, partition, columns).writeBatches(feed, columns).iterator();
         };
         return new ArrayList<>(batches.toJavaRDD().mapPartitionsWithIndex(task, false).collect());
     }
 
     /** Each task's rows through {@link DirectoryWriters} into Parquet under {@code out}, one directory a value of {@code k}. */
     private static List<WrittenFile> write(Dataset<Row> data, int maxOpen, String out) throws Exception {
-        Dataset<Row> written = data.select("id", "payload");
-        Configuration conf = RollingParquetWriterTest.writeConf(written, LAYOUT);
-        SerializableConfiguration shared = new SerializableConfiguration(conf);
-        StructType writtenSchema = written.schema();
+        SerializableConfiguration shared = new SerializableConfiguration(writeConf(data));
         StructType rowSchema = data.schema();
-        Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> task = (partition, rows) -> {
-            Configuration taskConf = shared.value();
-            FileSystem fs = new Path(out).getFileSystem(taskConf);
-            UnsafeProjection projection = UnsafeProjection.create(writtenSchema);
-            return new DirectoryWriters(List.of("k"), rowSchema, 2, maxOpen, directory -> {
-                RollingParquetWriter writer = new RollingParquetWriter(taskConf, fs, LAYOUT, ParquetTuning.DEFAULT, partition,
-                        sequence -> new Path(new Path(out, directory), String.format("%05d-%05d.parquet", partition, sequence)));
-                return new DirectoryWriters.Writer(writer, row -> writer.write(projection.apply(row)));
-            }).write(rows).iterator();
-        };
+        Function2<Integer, Iterator<InternalRow>, Iterator<WrittenFile>> task = (partition, rows) -> writers(shared.value(), rowSchema,
+                maxOpen, out, partition, BatchColumns.of(written(rowSchema), shared.value())).write(rows).iterator();
         return new ArrayList<>(((org.apache.spark.sql.classic.Dataset<Row>) data).queryExecution()
                 .toRdd().toJavaRDD().mapPartitionsWithIndex(task, false).collect());
+    }
+
+    /** The written columns (id, payload) of rows whose third column names the directory. */
+    private static StructType written(StructType rowSchema) {
+        return new StructType(java.util.Arrays.copyOf(rowSchema.fields(), 2));
+    }
+
+    private static Configuration writeConf(Dataset<Row> data) throws Exception {
+        return RollingParquetWriterTest.writeConf(data.select("id", "payload"), LAYOUT);
+    }
+
+    /** A task's writers, a Parquet writer a directory of {@code k} under {@code out}, taking rows and runs of batches. */
+    private static DirectoryWriters writers(Configuration conf, StructType rowSchema, int maxOpen, String out, int partition,
+                                            BatchColumns columns) throws java.io.IOException {
+        FileSystem fs = new Path(out).getFileSystem(conf);
+        UnsafeProjection projection = UnsafeProjection.create(written(rowSchema));
+        return new DirectoryWriters(List.of("k"), rowSchema, 2, maxOpen, directory -> {
+            RollingParquetWriter writer = new RollingParquetWriter(conf, fs, LAYOUT, ParquetTuning.DEFAULT, partition,
+                    sequence -> new Path(new Path(out, directory), String.format("%05d-%05d.parquet", partition, sequence)));
+            return new DirectoryWriters.Writer(writer, row -> writer.write(projection.apply(row)),
+                    (batch, from, to) -> writer.write(batch, from, to, columns));
+        });
     }
 }
